@@ -1,0 +1,1 @@
+"""Hashing, sealing, TOTP and token signing behind service ports. May import: service.ports."""

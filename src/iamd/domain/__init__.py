@@ -1,0 +1,1 @@
+"""Entities and value types, identifiers and the error catalogue. May import: policy, stdlib."""

@@ -1,0 +1,1 @@
+"""SAML, OIDC and LDAP behind service ports. May import: service.ports and their libraries."""

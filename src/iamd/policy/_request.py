@@ -1,0 +1,179 @@
+"""What is asked (`Request`), what is consulted (`PolicySet`) and what is answered (`Decision`)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ._model import Effect, Policy
+
+
+class PrincipalType(enum.StrEnum):
+    """The kinds of caller the decision flow tells apart."""
+
+    USER = "user"
+    ROLE_SESSION = "role-session"  # arn:aws:sts::ACCT:assumed-role/ROLE/SESSION
+    FEDERATED = "federated"  # arn:aws:sts::ACCT:federated-user/NAME (GetFederationToken)
+    ROOT = "root"  # arn:aws:iam::ACCT:root
+    SERVICE = "service"  # arn holds the service principal name, e.g. cloudtrail.amazonaws.com
+    ANONYMOUS = "anonymous"  # unsigned request, no arn
+    IDP = "idp"  # a caller of AssumeRoleWith{WebIdentity,SAML}; arn is the provider
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The caller.
+
+    ``account`` defaults to the account field of ``arn`` for the kinds that have one.
+    ``source_arn`` is optional: for a role session, the role's ARN (with its path); for a
+    federated session, the IAM user who called GetFederationToken. When a role session has
+    none, its role is identified by account and role name, derived from the session ARN.
+    """
+
+    type: PrincipalType
+    arn: str | None = None
+    account: str | None = None
+    source_arn: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.account is None and self.arn and self.type in _ACCOUNT_IN_ARN:
+            parts = self.arn.split(":", 5)
+            if len(parts) == 6 and parts[4]:
+                object.__setattr__(self, "account", parts[4])
+
+
+_ACCOUNT_IN_ARN = frozenset(
+    {PrincipalType.USER, PrincipalType.ROLE_SESSION, PrincipalType.FEDERATED, PrincipalType.ROOT}
+)
+
+ContextValue = str | tuple[str, ...]
+
+
+def normalize_context(context: Mapping[str, object]) -> dict[str, ContextValue]:
+    """Lower-case the keys (key names are case-insensitive) and turn values into strings.
+
+    A list becomes a tuple of strings (a multivalued key; an empty tuple is present but
+    empty); ``True``/``False`` become ``"true"``/``"false"``; other scalars their ``str``.
+    """
+    normalized: dict[str, ContextValue] = {}
+    for key, value in context.items():
+        if isinstance(value, list | tuple):
+            normalized[key.lower()] = tuple(_scalar_text(item) for item in value)
+        else:
+            normalized[key.lower()] = _scalar_text(value)
+    return normalized
+
+
+def _scalar_text(value: object) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return value if isinstance(value, str) else str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One request: who, what, on which resource, and the complete request context.
+
+    ``resource`` is an ARN or ``"*"`` (actions without resource-level permissions).
+    ``resource_account`` None means the account in the resource ARN, or the principal's
+    account when the ARN has none; an explicit value different from the principal's marks a
+    cross-account request. ``context`` is taken as complete: the engine derives no key.
+    Keys are normalised on construction (see `normalize_context`).
+    """
+
+    principal: Principal
+    action: str
+    resource: str = "*"
+    context: Mapping[str, ContextValue] = field(default_factory=dict)
+    resource_account: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "context", normalize_context(self.context))
+
+    @property
+    def effective_resource_account(self) -> str | None:
+        if self.resource_account is not None:
+            return self.resource_account
+        parts = self.resource.split(":", 5)
+        if len(parts) == 6 and parts[0] == "arn" and parts[4]:
+            return parts[4]
+        return self.principal.account
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySet:
+    """Every policy that applies to one request, by type.
+
+    ``scp_levels`` lists the SCPs attached at each level from the organization root down to
+    the account; every level must allow. Empty: the principal's account is not governed by
+    SCPs. ``rcp_levels`` likewise for the resource's account, with AWS's implicit
+    RCPFullAWSAccess at each listed level (so only their Deny statements can matter).
+    ``session`` None for a federated principal means a session created without a policy.
+    """
+
+    identity: Sequence[Policy] = ()
+    resource: Policy | None = None
+    boundary: Policy | None = None
+    session: Policy | None = None
+    scp_levels: Sequence[Sequence[Policy]] = ()
+    rcp_levels: Sequence[Sequence[Policy]] = ()
+
+
+class Outcome(enum.StrEnum):
+    ALLOW = "Allow"
+    EXPLICIT_DENY = "ExplicitDeny"
+    IMPLICIT_DENY = "ImplicitDeny"
+
+
+class PolicyType(enum.StrEnum):
+    """The slot of a `PolicySet` a statement came from."""
+
+    IDENTITY = "identity"
+    RESOURCE = "resource"
+    BOUNDARY = "boundary"
+    SESSION = "session"
+    SCP = "scp"
+    RCP = "rcp"
+
+
+@dataclass(frozen=True, slots=True)
+class StatementRef:
+    """Which statement: the policy slot, the policy's name, the Sid and the position."""
+
+    policy_type: PolicyType
+    policy_name: str
+    index: int
+    sid: str | None
+    effect: Effect
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "policy_type": self.policy_type.value,
+            "policy": self.policy_name,
+            "sid": self.sid,
+            "index": self.index,
+            "effect": self.effect.value,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The answer, and why.
+
+    ``statements``: for ExplicitDeny, every Deny statement that applied; for Allow, every
+    Allow statement that applied; for ImplicitDeny, the Allow statements that applied but
+    were not enough (often none). ``denied_by`` names the policy type that denied: the one
+    holding the explicit Deny, or the one whose missing Allow decided the implicit deny
+    (IDENTITY when nothing allowed at all). None when allowed.
+    """
+
+    outcome: Outcome
+    statements: tuple[StatementRef, ...] = ()
+    denied_by: PolicyType | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.outcome is Outcome.ALLOW

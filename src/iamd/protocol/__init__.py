@@ -1,0 +1,1 @@
+"""The AWS Query wire format driven by botocore's model. May import: service, domain, policy."""

@@ -1,0 +1,1 @@
+"""The ASGI application. May import: protocol, console, service."""

@@ -1,0 +1,1 @@
+"""The storage contract (``api``) and its SQL implementation (``sql``). May import: domain."""

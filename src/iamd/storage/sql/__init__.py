@@ -1,0 +1,1 @@
+"""SQLAlchemy Core storage for SQLite and PostgreSQL. May import: storage.api, domain, sqlalchemy."""
