@@ -89,18 +89,17 @@ class Request:
     resource: str = "*"
     context: Mapping[str, ContextValue] = field(default_factory=dict)
     resource_account: str | None = None
+    # resource_account, else the ARN's account, else the principal's (computed once).
+    target_account: str | None = field(init=False, default=None, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "context", normalize_context(self.context))
-
-    @property
-    def effective_resource_account(self) -> str | None:
-        if self.resource_account is not None:
-            return self.resource_account
-        parts = self.resource.split(":", 5)
-        if len(parts) == 6 and parts[0] == "arn" and parts[4]:
-            return parts[4]
-        return self.principal.account
+        target = self.resource_account
+        if target is None:
+            parts = self.resource.split(":", 5)
+            has_account = len(parts) == 6 and parts[0] == "arn" and parts[4]
+            target = parts[4] if has_account else self.principal.account
+        object.__setattr__(self, "target_account", target)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,21 +158,60 @@ class StatementRef:
         }
 
 
-@dataclass(frozen=True, slots=True)
 class Decision:
-    """The answer, and why.
+    """The answer, and why. Immutable.
 
     ``statements``: for ExplicitDeny, every Deny statement that applied; for Allow, every
     Allow statement that applied; for ImplicitDeny, the Allow statements that applied but
     were not enough (often none). ``denied_by`` names the policy type that denied: the one
-    holding the explicit Deny, or the one whose missing Allow decided the implicit deny
-    (IDENTITY when nothing allowed at all). None when allowed.
+    holding the first explicit Deny, or the one whose missing Allow decided the implicit deny
+    (0001 §30). None when allowed.
     """
 
-    outcome: Outcome
-    statements: tuple[StatementRef, ...] = ()
-    denied_by: PolicyType | None = None
+    # A plain slotted class rather than a frozen dataclass: one is built per decision, and a
+    # frozen dataclass's __init__ costs four times as much on the hot path.
+    __slots__ = ("_denied_by", "_outcome", "_statements")
+
+    def __init__(
+        self,
+        outcome: Outcome,
+        statements: tuple[StatementRef, ...] = (),
+        denied_by: PolicyType | None = None,
+    ) -> None:
+        self._outcome = outcome
+        self._statements = statements
+        self._denied_by = denied_by
+
+    @property
+    def outcome(self) -> Outcome:
+        return self._outcome
+
+    @property
+    def statements(self) -> tuple[StatementRef, ...]:
+        return self._statements
+
+    @property
+    def denied_by(self) -> PolicyType | None:
+        return self._denied_by
 
     @property
     def allowed(self) -> bool:
-        return self.outcome is Outcome.ALLOW
+        return self._outcome is Outcome.ALLOW
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Decision):
+            return NotImplemented
+        return (self._outcome, self._statements, self._denied_by) == (
+            other._outcome,
+            other._statements,
+            other._denied_by,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self._outcome, self._statements, self._denied_by))
+
+    def __repr__(self) -> str:
+        return (
+            f"Decision(outcome={self._outcome.value!r}, statements={self._statements!r}, "
+            f"denied_by={self._denied_by.value if self._denied_by else None!r})"
+        )
