@@ -28,7 +28,7 @@ def load_cases(
     file = Path(path) if Path(path).is_absolute() else CASES_DIR / path
     data = json.loads(file.read_text(encoding="utf-8"))
     if set(data) != {"cases"}:
-        raise ValueError(f"{file}: the top level must be {{'cases': [...]}}, got keys {sorted(data)}")
+        raise ValueError(f"{file}: the top level must be {{'cases': [...]}}, got {sorted(data)}")
     required_keys = set(required) | {"description"}
     allowed = required_keys | set(optional) | {"source"}
     params = []
@@ -38,7 +38,7 @@ def load_cases(
         missing = required_keys - set(case)
         unknown = set(case) - allowed
         if missing or unknown:
-            raise ValueError(f"{where}: missing keys {sorted(missing)}, unknown keys {sorted(unknown)}")
+            raise ValueError(f"{where}: missing {sorted(missing)}, unknown {sorted(unknown)}")
         description = case["description"]
         if description in seen:
             raise ValueError(f"{where}: duplicate description {description!r}")

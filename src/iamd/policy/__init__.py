@@ -7,8 +7,8 @@ Parse documents with `parse_policy`, gather the policies that apply to a princip
 """
 
 from ._arn import Arn
-from ._evaluate import CompiledPolicySet, compile_policies, evaluate
 from ._errors import PolicyValidationError
+from ._evaluate import CompiledPolicySet, compile_policies, evaluate
 from ._model import Policy, PolicyKind
 from ._parse import parse_policy
 from ._request import Decision, Outcome, PolicySet, Principal, PrincipalType, Request

@@ -27,10 +27,14 @@ class Arn:
         """
         parts = text.split(":", 5)
         if len(parts) != 6 or parts[0] != "arn":
-            raise ValueError(f"`{text}` is not an ARN (arn:partition:service:region:account:resource)")
+            raise ValueError(
+                f"`{text}` is not an ARN (arn:partition:service:region:account:resource)"
+            )
         _, partition, service, region, account, resource = parts
         if not partition or not service or not resource:
-            raise ValueError(f"`{text}` is not an ARN: partition, service and resource must not be empty")
+            raise ValueError(
+                f"`{text}` is not an ARN: partition, service and resource must not be empty"
+            )
         return cls(partition, service, region, account, resource)
 
     def __str__(self) -> str:

@@ -1,10 +1,13 @@
-"""The decision: AWS's evaluation flow over a compiled, action-indexed policy set.
+"""The decision: AWS's evaluation flow over compiled, action-indexed policies.
 
-`compile_policies` turns a `PolicySet` into a `CompiledPolicySet`: every statement becomes a
-`_Compiled` record with precompiled action, resource, principal and condition matchers, and
-the statements are bucketed by the service prefix their actions can match. A decision looks
-up the bucket of the request's service (memoised per exact action), keeps the statements
-that apply, and runs the flow of docs/decisions/0001-policy-semantics.md (21-30) over them.
+Each policy is compiled once per place it is used in (identity, boundary, SCP level...):
+every statement becomes a probe with precompiled resource, principal and condition matchers,
+bucketed by the service prefixes its actions can match, and the candidates for an exact
+action are memoised. The compiled form is kept on the `Policy`, so principals that share
+managed policies share their compiled statements too (and the CPU caches stay warm). A
+`CompiledPolicySet` is the ordered tuple of one principal's compiled policies; a decision
+collects the probes that apply and runs the flow of docs/decisions/0001-policy-semantics.md
+(21-30) over them.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from ._request import (
 )
 
 Context = Mapping[str, ContextValue]
+ResourceMatch = Callable[[str, Context], bool]
+PrincipalMatch = Callable[[Principal, bool], int]
 
 # How a resource-policy statement's Principal matched the caller (0001 §19), weakest first.
 _NO_MATCH = 0
@@ -47,6 +52,16 @@ _ACCOUNT_PRINCIPALS = frozenset(
 _RESOURCE_ONLY_PRINCIPALS = frozenset(
     {PrincipalType.SERVICE, PrincipalType.ANONYMOUS, PrincipalType.IDP}
 )
+# Policy types a caller's decision leaves out (0001 §22-24).
+_IGNORED_TYPES = {
+    PrincipalType.ROOT: frozenset({PolicyType.IDENTITY, PolicyType.BOUNDARY, PolicyType.SESSION}),
+    **{
+        kind: frozenset(
+            {PolicyType.SCP, PolicyType.IDENTITY, PolicyType.BOUNDARY, PolicyType.SESSION}
+        )
+        for kind in _RESOURCE_ONLY_PRINCIPALS
+    },
+}
 # The resource policy must allow these even within one account (0001 §26).
 _MUST_GRANT_ACTIONS = frozenset(
     {
@@ -58,16 +73,12 @@ _MUST_GRANT_ACTIONS = frozenset(
         "sts:setcontext",
     }
 )
-_MEMO_LIMIT = 512
-
-ResourceMatch = Callable[[str, Context], bool]
-PrincipalMatch = Callable[[Principal, bool], int]
-
+_MEMO_LIMIT = 1024  # exact actions remembered per compiled policy
 
 # What the decision loop reads of a statement, unpacked in one step (faster than attributes):
-# resource matcher (None: matches every resource), principal matcher (None: no principal
-# element), condition (None: none), is Deny, its StatementRef, its allow bit, whether it is
-# in the resource policy, and its group (below).
+# resource matcher (None: every resource), principal matcher (None: no principal element),
+# condition (None: none), is Deny, its StatementRef, its allow bit, whether it is in the
+# resource policy.
 _Probe = tuple[
     ResourceMatch | None,
     PrincipalMatch | None,
@@ -76,42 +87,74 @@ _Probe = tuple[
     StatementRef,
     int,
     bool,
-    int,
 ]
-_ORGANIZATION = 0  # SCP statements: only for principals of an account (0001 §22)
-_RESOURCE_SIDE = 1  # resource policy and RCP statements: every caller
-_PRINCIPAL_SIDE = 2  # identity, boundary, session: not for root or account-less callers
-_IGNORED_GROUPS = {
-    PrincipalType.ROOT: frozenset({_PRINCIPAL_SIDE}),
-    PrincipalType.SERVICE: frozenset({_ORGANIZATION, _PRINCIPAL_SIDE}),
-    PrincipalType.ANONYMOUS: frozenset({_ORGANIZATION, _PRINCIPAL_SIDE}),
-    PrincipalType.IDP: frozenset({_ORGANIZATION, _PRINCIPAL_SIDE}),
-}
 
 
-@dataclass(frozen=True, slots=True)
-class _Compiled:
-    """One statement, ready to be tested against a request."""
+class _CompiledPolicy:
+    """One policy's statements for one place, bucketed by service, memoised by action."""
 
-    order: int
-    services: frozenset[str] | None  # service prefixes the actions can match; None: any
-    matches_action: Callable[[str], bool]
-    probe: _Probe
+    __slots__ = ("_any_service", "_by_service", "memo", "policy_type")
+
+    def __init__(self, policy: Policy, policy_type: PolicyType, allow_bit: int) -> None:
+        self.policy_type = policy_type
+        any_service: list[_Probe] = []
+        by_service: dict[str, list[tuple[int, _Probe, Callable[[str], bool]]]] = {}
+        wildcard: list[tuple[int, _Probe, Callable[[str], bool]]] = []
+        for statement in policy.statements:
+            services, matches_action, probe = _compile_statement(
+                policy_type, policy, statement, allow_bit
+            )
+            entry = (statement.index, probe, matches_action)
+            if services is None:
+                wildcard.append(entry)
+                any_service.append(probe)
+            else:
+                for service in services:
+                    by_service.setdefault(service, []).append(entry)
+        # Each bucket holds its service's statements and the any-service ones, in order.
+        self._any_service = tuple(wildcard)
+        self._by_service = {
+            service: tuple(sorted([*bucket, *wildcard], key=lambda entry: entry[0]))
+            for service, bucket in by_service.items()
+        }
+        # INVARIANT: memo[action] is exactly what candidates(action) computes.
+        self.memo: dict[str, tuple[_Probe, ...]] = {}
+
+    def candidates(self, action: str) -> tuple[_Probe, ...]:
+        """The probes whose Action/NotAction matches the lower-cased ``action``."""
+        found = self.memo.get(action)
+        if found is None:
+            bucket = self._by_service.get(action.partition(":")[0], self._any_service)
+            found = tuple(probe for _, probe, matches in bucket if matches(action))
+            if len(self.memo) < _MEMO_LIMIT:
+                self.memo[action] = found
+        return found
+
+
+def _compiled(policy: Policy, policy_type: PolicyType, allow_bit: int) -> _CompiledPolicy:
+    """The policy compiled for this place, built once and kept on the policy."""
+    key = (policy_type, allow_bit)
+    found = policy.compiled_cache.get(key)
+    if not isinstance(found, _CompiledPolicy):
+        found = _CompiledPolicy(policy, policy_type, allow_bit)
+        policy.compiled_cache[key] = found
+    return found
 
 
 class CompiledPolicySet:
     """A `PolicySet` compiled for fast, repeated decisions. Immutable; thread-safe.
 
-    The only mutable part is a bounded memo from action to candidate statements, which
-    never changes an answer (a lost or duplicated memo entry is recomputed identically).
+    The only mutable parts are the bounded per-policy memos from action to candidate
+    statements, which never change an answer (a lost or duplicated entry is recomputed
+    identically).
     """
 
     __slots__ = (
-        "_any_service",
-        "_by_service",
         "_has_boundary",
         "_has_session",
-        "_memo",
+        "_identity_only",
+        "_memos",
+        "_parts",
         "_scp_bits",
         "policies",
     )
@@ -123,8 +166,35 @@ class CompiledPolicySet:
         self._scp_bits = 0
         for level in range(len(policies.scp_levels)):
             self._scp_bits |= 1 << (_SCP0 + level)
-        self._any_service, self._by_service = _index_by_service(_compile_all(policies))
-        self._memo: dict[str, tuple[_Probe, ...]] = {}
+        self._identity_only = not (
+            self._has_boundary
+            or self._has_session
+            or policies.resource is not None
+            or policies.scp_levels
+            or policies.rcp_levels
+        )
+        parts = _compile_all(policies)
+        self._parts = {
+            kind: tuple(
+                part for part in parts if part.policy_type not in _IGNORED_TYPES.get(kind, ())
+            )
+            for kind in PrincipalType
+        }
+        # Per caller kind, the candidate probes of every policy for an exact action, in order.
+        # INVARIANT: memos[kind][action] == the concatenation of candidates(action) of
+        # parts[kind]; bounded, so a miss is recomputed rather than stored.
+        self._memos: dict[PrincipalType, dict[str, tuple[_Probe, ...]]] = {
+            kind: {} for kind in PrincipalType
+        }
+
+    def _candidates(self, kind: PrincipalType, action: str) -> tuple[_Probe, ...]:
+        found: tuple[_Probe, ...] = ()
+        for part in self._parts[kind]:
+            found += part.candidates(action)
+        memo = self._memos[kind]
+        if len(memo) < _MEMO_LIMIT:
+            memo[action] = found
+        return found
 
     def with_resource_policy(self, policy: Policy | None) -> CompiledPolicySet:
         """The same principal policies with another resource policy (a new compiled set)."""
@@ -133,24 +203,10 @@ class CompiledPolicySet:
             PolicySet(p.identity, policy, p.boundary, p.session, p.scp_levels, p.rcp_levels)
         )
 
-    def _candidates(self, action: str) -> tuple[_Probe, ...]:
-        service = action.partition(":")[0]
-        bucket = self._by_service.get(service, self._any_service)
-        candidates = tuple(entry.probe for entry in bucket if entry.matches_action(action))
-        if len(self._memo) < _MEMO_LIMIT:
-            self._memo[action] = candidates
-        return candidates
-
     def evaluate(self, request: Request) -> Decision:
         """Decide one request against this policy set."""
         action = request.action.lower()
-        candidates = self._memo.get(action)
-        if candidates is None:
-            candidates = self._candidates(action)
         principal = request.principal
-        ignored = _IGNORED_GROUPS.get(principal.type)
-        if ignored is not None:
-            candidates = tuple(probe for probe in candidates if probe[7] not in ignored)
         context = request.context
         resource = request.resource
         has_boundary = self._has_boundary
@@ -159,6 +215,10 @@ class CompiledPolicySet:
         denies: list[StatementRef] = []
         allow_bits = 0
         resource_grant = _NO_MATCH
+        kind = principal.type
+        candidates = self._memos[kind].get(action)
+        if candidates is None:
+            candidates = self._candidates(kind, action)
         for (
             matches_resource,
             matches_principal,
@@ -167,7 +227,6 @@ class CompiledPolicySet:
             ref,
             allow_bit,
             in_resource_policy,
-            _,
         ) in candidates:
             if matches_resource is not None and not matches_resource(resource, context):
                 continue
@@ -189,6 +248,14 @@ class CompiledPolicySet:
 
         if denies:
             return Decision(Outcome.EXPLICIT_DENY, tuple(denies), denies[0].policy_type)
+        if (
+            self._identity_only
+            and kind in _IDENTITY_ONLY_FAST
+            and principal.account == request.target_account
+            and not _must_be_granted_by_resource(action)
+        ):
+            # The common case, short of the full flow: only identity policies decide.
+            return Decision(Outcome.ALLOW, tuple(allows)) if allows else _NOTHING_ALLOWS
         denied_by = self._implicit_denial(request, action, allow_bits, resource_grant)
         if denied_by is None:
             return Decision(Outcome.ALLOW, tuple(allows))
@@ -252,6 +319,10 @@ _IMPLICIT_DENY = {
 }
 
 
+_NOTHING_ALLOWS = _IMPLICIT_DENY[PolicyType.IDENTITY]
+_IDENTITY_ONLY_FAST = frozenset({PrincipalType.USER, PrincipalType.ROLE_SESSION})
+
+
 def _must_be_granted_by_resource(action: str) -> bool:
     return action in _MUST_GRANT_ACTIONS or action.startswith("kms:")
 
@@ -270,34 +341,28 @@ def evaluate(request: Request, policies: PolicySet | CompiledPolicySet) -> Decis
 # -- compilation ---------------------------------------------------------------------------
 
 
-def _compile_all(policies: PolicySet) -> list[_Compiled]:
-    """Every statement in the canonical order of 0001 §29: SCP, RCP, resource, identity,
-    boundary, session."""
-    slots: list[tuple[PolicyType, Policy, int]] = []
+def _compile_all(policies: PolicySet) -> list[_CompiledPolicy]:
+    """Every policy in the canonical order of 0001 §29: SCP levels, RCP levels, resource,
+    identity, boundary, session."""
+    places: list[tuple[Policy, PolicyType, int]] = []
     for level, level_policies in enumerate(policies.scp_levels):
-        slots += [(PolicyType.SCP, policy, 1 << (_SCP0 + level)) for policy in level_policies]
+        places += [(policy, PolicyType.SCP, 1 << (_SCP0 + level)) for policy in level_policies]
     for level_policies in policies.rcp_levels:
-        slots += [(PolicyType.RCP, policy, 0) for policy in level_policies]
+        places += [(policy, PolicyType.RCP, 0) for policy in level_policies]
     if policies.resource is not None:
-        slots.append((PolicyType.RESOURCE, policies.resource, 0))
-    slots += [(PolicyType.IDENTITY, policy, _IDENTITY_BIT) for policy in policies.identity]
+        places.append((policies.resource, PolicyType.RESOURCE, 0))
+    places += [(policy, PolicyType.IDENTITY, _IDENTITY_BIT) for policy in policies.identity]
     if policies.boundary is not None:
-        slots.append((PolicyType.BOUNDARY, policies.boundary, _BOUNDARY_BIT))
+        places.append((policies.boundary, PolicyType.BOUNDARY, _BOUNDARY_BIT))
     if policies.session is not None:
-        slots.append((PolicyType.SESSION, policies.session, _SESSION_BIT))
-
-    compiled: list[_Compiled] = []
-    for policy_type, policy, allow_bit in slots:
-        for statement in policy.statements:
-            compiled.append(
-                _compile_statement(policy_type, policy, statement, allow_bit, len(compiled))
-            )
-    return compiled
+        places.append((policies.session, PolicyType.SESSION, _SESSION_BIT))
+    return [_compiled(*place) for place in places]
 
 
 def _compile_statement(
-    policy_type: PolicyType, policy: Policy, statement: Statement, allow_bit: int, order: int
-) -> _Compiled:
+    policy_type: PolicyType, policy: Policy, statement: Statement, allow_bit: int
+) -> tuple[frozenset[str] | None, Callable[[str], bool], _Probe]:
+    """The services a statement's actions can match, its action test, and its probe."""
     variables = policy.variables_enabled
     services: frozenset[str] | None = None
     if statement.actions is not None:
@@ -335,41 +400,8 @@ def _compile_statement(
         ref,
         0 if deny else allow_bit,
         policy_type is PolicyType.RESOURCE,
-        _GROUPS[policy_type],
     )
-    return _Compiled(order, services, matches_action, probe)
-
-
-_GROUPS = {
-    PolicyType.SCP: _ORGANIZATION,
-    PolicyType.RCP: _RESOURCE_SIDE,
-    PolicyType.RESOURCE: _RESOURCE_SIDE,
-    PolicyType.IDENTITY: _PRINCIPAL_SIDE,
-    PolicyType.BOUNDARY: _PRINCIPAL_SIDE,
-    PolicyType.SESSION: _PRINCIPAL_SIDE,
-}
-
-
-def _index_by_service(
-    statements: list[_Compiled],
-) -> tuple[tuple[_Compiled, ...], dict[str, tuple[_Compiled, ...]]]:
-    """Bucket statements by the service prefixes their actions can match.
-
-    A statement whose actions could match any service (``*``, ``s*:Get``, NotAction) is in
-    every bucket; each bucket keeps the canonical order. Unknown services use the any-bucket.
-    """
-    any_service: list[_Compiled] = []
-    by_service: dict[str, list[_Compiled]] = {}
-    for entry in statements:
-        if entry.services is None:
-            any_service.append(entry)
-        else:
-            for service in entry.services:
-                by_service.setdefault(service, []).append(entry)
-    return tuple(any_service), {
-        service: tuple(sorted([*bucket, *any_service], key=lambda entry: entry.order))
-        for service, bucket in by_service.items()
-    }
+    return services, matches_action, probe
 
 
 # -- principals ----------------------------------------------------------------------------

@@ -99,6 +99,11 @@ class Policy:
     id: str | None = None
     name: str = ""
     raw: Any = field(default=None, compare=False, repr=False)
+    # The evaluator's compiled forms of this policy, by the place it is used in; filled on
+    # first use. A memo of a pure function of the fields above: it never changes a meaning.
+    compiled_cache: dict[object, object] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     @property
     def variables_enabled(self) -> bool:

@@ -1,1 +1,4 @@
-"""SQLAlchemy Core storage for SQLite and PostgreSQL. May import: storage.api, domain, sqlalchemy."""
+"""SQLAlchemy Core storage for SQLite and PostgreSQL.
+
+May import: storage.api, domain, sqlalchemy.
+"""

@@ -1,0 +1,130 @@
+"""Compiled matchers for the Action/NotAction and Resource/NotResource elements.
+
+Each returns the fastest closure for its patterns: a constant for ``"*"``, a frozenset
+membership for patterns without wildcards, ``str.startswith`` for patterns whose only wildcard
+is a final ``*`` (``s3:Get*``, ``arn:aws:s3:::bucket/*``), one precompiled alternation (a single
+``fullmatch``) for the rest. Rules: decisions 16-18 of docs/decisions/0001-policy-semantics.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from ._glob import ARN_FIELD_SEPARATORS, GlobSet, TemplateGlob, has_wildcards
+from ._request import ContextValue
+from ._variables import Template, parse_template
+
+ActionMatcher = Callable[[str], bool]
+ResourceMatcher = Callable[[str, Mapping[str, ContextValue]], bool]
+
+
+def action_matcher(patterns: tuple[str, ...]) -> ActionMatcher:
+    """A test of a lower-cased request action (``s3:getobject``) against ``patterns``.
+
+    Case-insensitive; ``*`` is any run of characters, ``?`` one character; ``"*"`` matches
+    every action. An empty tuple matches nothing.
+    """
+    globs = GlobSet()
+    for pattern in dict.fromkeys(pattern.lower() for pattern in patterns):
+        globs.add_free(((pattern, True),))
+    return globs.test()
+
+
+def action_service_prefixes(patterns: tuple[str, ...]) -> frozenset[str] | None:
+    """The lower-cased service prefixes ``patterns`` can match; None when it could be any.
+
+    None for ``"*"`` and for any pattern with a wildcard before its first colon (``s*:Get``).
+    A pattern without a colon or wildcard matches no ``service:name`` action and adds nothing.
+    """
+    prefixes: set[str] = set()
+    for pattern in patterns:
+        service, colon, _ = pattern.lower().partition(":")
+        if has_wildcards(service):
+            return None
+        if colon:
+            prefixes.add(service)
+    return frozenset(prefixes)
+
+
+def resource_matcher(patterns: tuple[str, ...], variables_enabled: bool) -> ResourceMatcher:
+    """A test of a request resource (an ARN or ``"*"``) and context against ``patterns``.
+
+    ``"*"`` matches everything, the request resource ``"*"`` included; any other pattern is an
+    ARN glob (see `_glob`), which never matches ``"*"``. With ``variables_enabled`` (Version
+    2012-10-17) ``${...}`` in the resource field (after the fifth colon) is a policy variable
+    or escape, resolved per call from the context (lower-cased keys); an entry whose variable
+    has no value matches nothing. ``${...}`` elsewhere, or without variables, is literal text.
+    A pattern with fewer than six fields matches nothing; a malformed variable is literal
+    text. Validation reports both.
+    """
+    if "*" in patterns:
+        return lambda resource, context: True
+    static = GlobSet()
+    dynamic: list[TemplateGlob] = []
+    for pattern in dict.fromkeys(patterns):
+        head, template = _resource_template(pattern, variables_enabled)
+        if template.has_variables:
+            dynamic.append(
+                TemplateGlob(template, arn=True, head=((head, True),), resource_element=True)
+            )
+        else:
+            static.add_arn(((head, True), *template.static_chunks()), resource_element=True)
+    static_test = static.test()
+    if not dynamic:
+        return _ignoring_context(static_test, static)
+    if not static and len(dynamic) == 1:
+        test_for = dynamic[0].test_for
+
+        def matches_the_one(resource: str, context: Mapping[str, ContextValue]) -> bool:
+            test = test_for(context)
+            return test is not None and test(resource)
+
+        return matches_the_one
+    entries = tuple(dynamic)
+
+    def matches(resource: str, context: Mapping[str, ContextValue]) -> bool:
+        if static_test(resource):
+            return True
+        for entry in entries:
+            test = entry.test_for(context)
+            if test is not None and test(resource):
+                return True
+        return False
+
+    return matches
+
+
+def _ignoring_context(test: Callable[[str], bool], globs: GlobSet) -> ResourceMatcher:
+    """``test`` as a two-argument matcher; the common shapes without a second call."""
+    if not globs:
+        return lambda resource, context: False
+    if not globs.sources and not globs.prefixes:
+        exact = frozenset(globs.exact)
+        return lambda resource, context: resource in exact
+    if not globs.sources and not globs.exact:
+        prefixes = tuple(dict.fromkeys(globs.prefixes))
+        return lambda resource, context: resource.startswith(prefixes)
+    return lambda resource, context: test(resource)
+
+
+def _resource_template(pattern: str, variables_enabled: bool) -> tuple[str, Template]:
+    """Split ``pattern`` into the text up to its fifth colon and the resource field's template.
+
+    Only the resource field can hold variables; without them it is plain policy text.
+    """
+    colon = -1
+    for _ in range(ARN_FIELD_SEPARATORS):
+        colon = pattern.find(":", colon + 1)
+        if colon < 0:
+            return pattern, _literal("")
+    head, field = pattern[: colon + 1], pattern[colon + 1 :]
+    if variables_enabled and "${" in field:
+        try:
+            return head, parse_template(field)
+        except ValueError:
+            pass  # validation reports it; matching treats the text literally
+    return head, _literal(field)
+
+
+def _literal(text: str) -> Template:
+    return Template(text, (text,) if text else ())
