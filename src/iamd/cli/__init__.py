@@ -1,4 +1,7 @@
-"""The `iamd` command line (Typer). The only place settings are read. May import: bootstrap, service, policy."""
+"""The `iamd` command line (Typer). The only place settings are read.
+
+May import: bootstrap, service, policy.
+"""
 
 from ._app import app
 

@@ -1,5 +1,38 @@
-"""Placeholder: being written."""
+"""The root `iamd` command: global options and the command groups."""
+
+from __future__ import annotations
+
+from typing import Annotated
 
 import typer
 
-app = typer.Typer(no_args_is_help=True)
+from iamd import __version__
+
+from ._policy import policy_app
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
+    help="iamd: a self-hosted, AWS-compatible IAM service.",
+)
+app.add_typer(policy_app, name="policy")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"iamd {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """iamd: a self-hosted, AWS-compatible IAM service."""

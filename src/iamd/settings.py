@@ -1,0 +1,1 @@
+"""Frozen, typed Settings: flags > IAMD_* environment > defaults (with the server)."""
