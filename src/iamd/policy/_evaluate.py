@@ -209,13 +209,14 @@ class CompiledPolicySet:
         principal = request.principal
         context = request.context
         resource = request.resource
-        has_boundary = self._has_boundary
+        kind = principal.type
+        # Only IAM users and role sessions carry a boundary (0001 §20, §23, §24).
+        has_boundary = self._has_boundary and kind not in _IGNORED_TYPES
 
         allows: list[StatementRef] = []
         denies: list[StatementRef] = []
         allow_bits = 0
         resource_grant = _NO_MATCH
-        kind = principal.type
         candidates = self._memos[kind].get(action)
         if candidates is None:
             candidates = self._candidates(kind, action)
@@ -279,8 +280,9 @@ class CompiledPolicySet:
             return None if resource_grant else PolicyType.RESOURCE
 
         same_account = principal.account == request.target_account
+        must_grant = not same_account or _must_be_granted_by_resource(action)
         if kind is PrincipalType.ROOT:
-            if same_account:
+            if not must_grant:
                 return None
             identity_ok = boundary_ok = session_ok = True
         else:
@@ -291,7 +293,6 @@ class CompiledPolicySet:
             else:
                 session_ok = kind is not PrincipalType.FEDERATED
         principal_side = identity_ok and boundary_ok and session_ok
-        must_grant = not same_account or _must_be_granted_by_resource(action)
 
         if same_account:
             if resource_grant == _DIRECT:
