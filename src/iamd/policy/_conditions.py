@@ -30,6 +30,7 @@ import datetime
 import ipaddress
 import re
 import socket
+import sys
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 
@@ -172,7 +173,7 @@ def compile_condition(condition: Condition, variables_enabled: bool) -> Predicat
     info = OPERATORS.get(condition.base)
     if info is None:
         raise ValueError(f"unknown condition operator `{condition.base}`")
-    key = condition.key.lower()
+    key = sys.intern(condition.key.lower())  # the context's keys are interned too
     if info.value_type is ValueType.NULL:
         return _null_predicate(key, condition.values)
     set_operator = condition.set_operator

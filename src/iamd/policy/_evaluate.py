@@ -205,7 +205,7 @@ class CompiledPolicySet:
 
     def evaluate(self, request: Request) -> Decision:
         """Decide one request against this policy set."""
-        action = request.action.lower()
+        action = request.action_key
         principal = request.principal
         context = request.context
         resource = request.resource

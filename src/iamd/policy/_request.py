@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -53,15 +54,18 @@ ContextValue = str | tuple[str, ...]
 def normalize_context(context: Mapping[str, object]) -> dict[str, ContextValue]:
     """Lower-case the keys (key names are case-insensitive) and turn values into strings.
 
+    Keys are interned, as compiled conditions intern theirs: a lookup then matches on
+    identity without reading the key's characters, which matters when every request brings
+    a new context.
     A list becomes a tuple of strings (a multivalued key; an empty tuple is present but
     empty); ``True``/``False`` become ``"true"``/``"false"``; other scalars their ``str``.
     """
     normalized: dict[str, ContextValue] = {}
     for key, value in context.items():
         if isinstance(value, list | tuple):
-            normalized[key.lower()] = tuple(_scalar_text(item) for item in value)
+            normalized[sys.intern(key.lower())] = tuple(_scalar_text(item) for item in value)
         else:
-            normalized[key.lower()] = _scalar_text(value)
+            normalized[sys.intern(key.lower())] = _scalar_text(value)
     return normalized
 
 
@@ -91,9 +95,12 @@ class Request:
     resource_account: str | None = None
     # resource_account, else the ARN's account, else the principal's (computed once).
     target_account: str | None = field(init=False, default=None, compare=False)
+    # The action lower-cased and interned, as the evaluator's indexes hold it.
+    action_key: str = field(init=False, default="", compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "context", normalize_context(self.context))
+        object.__setattr__(self, "action_key", sys.intern(self.action.lower()))
         target = self.resource_account
         if target is None:
             parts = self.resource.split(":", 5)

@@ -21,6 +21,7 @@ Source: reference_policies_variables.html.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -143,7 +144,7 @@ def _checked_name(name: str, text: str) -> str:
     forbidden = sorted(set(name) & _FORBIDDEN_IN_NAME)
     if forbidden:
         raise ValueError(f"policy variable name `{name}` must not contain `{forbidden[0]}`")
-    return name.lower()
+    return sys.intern(name.lower())  # the context's keys are interned too
 
 
 def _merge_literals(parts: list[TemplatePart]) -> tuple[TemplatePart, ...]:
