@@ -504,43 +504,37 @@ def _ip_test(negated: bool, values: tuple[str, ...]) -> ValueTest:
             blocks[network.version].append(
                 (int(network.network_address), int(network.netmask))
             )
-    by_version = {version: tuple(found) for version, found in blocks.items()}
-
-    def in_networks(value: str) -> bool:
-        address = _request_address(value)
-        if address is None:
-            return False
-        version, number = address
-        for network, mask in by_version[version]:  # noqa: SIM110  # a loop, not a generator per call: hot path
-            if number & mask == network:
-                return True
-        return False
-
+    ipv4 = tuple(blocks[4])
+    ipv6 = tuple(blocks[6])
+    inet_pton = socket.inet_pton
+    from_bytes = int.from_bytes
     memo: dict[str, bool] = {}
 
     def matches(value: str) -> bool:
         result = memo.get(value)
-        if result is None:
-            result = in_networks(value) is not negated
-            if len(memo) >= _MEMO_SIZE:
-                memo.clear()
-            memo[value] = result
+        if result is not None:
+            return result
+        # One function on the hot path: the address is parsed and compared inline.
+        family, networks = (socket.AF_INET6, ipv6) if ":" in value else (socket.AF_INET, ipv4)
+        try:
+            number = from_bytes(inet_pton(family, value), "big")
+        except (OSError, ValueError):  # not an address (ValueError: non-ASCII, NUL)
+            result = negated
+        else:
+            result = negated
+            for network, mask in networks:
+                if number & mask == network:
+                    result = not negated
+                    break
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        memo[value] = result
         return result
 
     return matches
 
 
 _MEMO_SIZE = 1024
-
-
-def _request_address(text: str) -> tuple[int, int] | None:
-    """``(IP version, address as an integer)`` of a request value; None if not an address."""
-    family, version = (socket.AF_INET6, 6) if ":" in text else (socket.AF_INET, 4)
-    try:
-        packed = socket.inet_pton(family, text)
-    except (OSError, ValueError):  # not an address (ValueError: non-ASCII, NUL)
-        return None
-    return version, int.from_bytes(packed, "big")
 
 
 # -- Values with policy variables: resolved against each request --------------------------------

@@ -90,6 +90,26 @@ _Probe = tuple[
 ]
 
 
+# The (resource matcher, condition, StatementRef) of an identity statement, for the fast path.
+_FastProbe = tuple[ResourceMatch | None, Callable[[Context], bool] | None, StatementRef]
+# A decision's plan for one caller kind and action: a ready Decision (or None), whether it
+# holds in any account, the probes to test, the identity-only fast path's Deny and Allow
+# probes (None when it does not apply), and whether the caller's boundary counts.
+_Plan = tuple[
+    Decision | None,
+    bool,
+    tuple[_Probe, ...],
+    tuple[_FastProbe, ...] | None,
+    tuple[_FastProbe, ...] | None,
+    bool,
+]
+
+
+def _unconditional(probe: _Probe) -> bool:
+    """The statement applies to every request that reaches it (its action matched)."""
+    return probe[0] is None and probe[1] is None and probe[2] is None
+
+
 class _CompiledPolicy:
     """One policy's statements for one place, bucketed by service, memoised by action."""
 
@@ -153,8 +173,8 @@ class CompiledPolicySet:
         "_has_boundary",
         "_has_session",
         "_identity_only",
-        "_memos",
         "_parts",
+        "_plans",
         "_scp_bits",
         "policies",
     )
@@ -180,21 +200,51 @@ class CompiledPolicySet:
             )
             for kind in PrincipalType
         }
-        # Per caller kind, the candidate probes of every policy for an exact action, in order.
-        # INVARIANT: memos[kind][action] == the concatenation of candidates(action) of
-        # parts[kind]; bounded, so a miss is recomputed rather than stored.
-        self._memos: dict[PrincipalType, dict[str, tuple[_Probe, ...]]] = {
-            kind: {} for kind in PrincipalType
-        }
+        # Per caller kind and exact action, the plan of a decision (see `_plan`).
+        # INVARIANT: plans[kind][action] == self._plan(kind, action); bounded, so a miss is
+        # recomputed rather than stored.
+        self._plans: dict[PrincipalType, dict[str, _Plan]] = {kind: {} for kind in PrincipalType}
 
-    def _candidates(self, kind: PrincipalType, action: str) -> tuple[_Probe, ...]:
-        found: tuple[_Probe, ...] = ()
+    def _plan(self, kind: PrincipalType, action: str) -> _Plan:
+        """What a decision on ``action`` by a ``kind`` caller needs, worked out once.
+
+        The probes to test are the candidates of every policy, in order. When one of them is
+        an unconditional Deny (no resource, principal or condition to test), the outcome is
+        ExplicitDeny whatever the request, and only the Deny probes matter. When nothing is
+        left to test, the decision itself is kept: always valid for an explicit deny, valid in
+        the principal's own account for an identity-only set (the fast path below).
+        """
+        probes: tuple[_Probe, ...] = ()
         for part in self._parts[kind]:
-            found += part.candidates(action)
-        memo = self._memos[kind]
-        if len(memo) < _MEMO_LIMIT:
-            memo[action] = found
-        return found
+            found = part.memo.get(action)
+            probes += found if found is not None else part.candidates(action)
+        fast = (
+            self._identity_only
+            and kind in _IDENTITY_ONLY_FAST
+            and action not in _MUST_GRANT_ACTIONS
+            and not action.startswith("kms:")
+        )
+        has_boundary = self._has_boundary and kind not in _IGNORED_TYPES
+        constant: Decision | None = None
+        anywhere = False
+        if any(probe[3] and _unconditional(probe) for probe in probes):
+            probes = tuple(probe for probe in probes if probe[3])
+            if all(map(_unconditional, probes)):
+                refs = tuple(probe[4] for probe in probes)
+                constant = Decision(Outcome.EXPLICIT_DENY, refs, refs[0].policy_type)
+                anywhere = True
+        elif fast and all(map(_unconditional, probes)):
+            refs = tuple(probe[4] for probe in probes)
+            constant = Decision(Outcome.ALLOW, refs) if refs else _NOTHING_ALLOWS
+        fast_denies = fast_allows = None
+        if fast:
+            fast_denies = tuple((probe[0], probe[2], probe[4]) for probe in probes if probe[3])
+            fast_allows = tuple((probe[0], probe[2], probe[4]) for probe in probes if not probe[3])
+        plan = (constant, anywhere, probes, fast_denies, fast_allows, has_boundary)
+        plans = self._plans[kind]
+        if len(plans) < _MEMO_LIMIT:
+            plans[action] = plan
+        return plan
 
     def with_resource_policy(self, policy: Policy | None) -> CompiledPolicySet:
         """The same principal policies with another resource policy (a new compiled set)."""
@@ -207,19 +257,40 @@ class CompiledPolicySet:
         """Decide one request against this policy set."""
         action = request.action_key
         principal = request.principal
+        kind = principal.type
+        plan = self._plans[kind].get(action)
+        if plan is None:
+            plan = self._plan(kind, action)
+        constant, anywhere, probes, fast_denies, fast_allows, has_boundary = plan
+        same_account = principal.account == request.target_account
+        if constant is not None and (anywhere or same_account):
+            return constant
+
         context = request.context
         resource = request.resource
-        kind = principal.type
-        # Only IAM users and role sessions carry a boundary (0001 §20, §23, §24).
-        has_boundary = self._has_boundary and kind not in _IGNORED_TYPES
+        if fast_denies is not None and fast_allows is not None and same_account:
+            # The common case, short of the full flow: only identity policies decide, so
+            # any Deny decides, else any Allow.
+            denied: list[StatementRef] = []
+            for matches_resource, condition, ref in fast_denies:
+                if (matches_resource is None or matches_resource(resource, context)) and (
+                    condition is None or condition(context)
+                ):
+                    denied.append(ref)
+            if denied:
+                return _new(Decision, (_EXPLICIT_DENY, tuple(denied), PolicyType.IDENTITY))
+            allowed: list[StatementRef] = []
+            for matches_resource, condition, ref in fast_allows:
+                if (matches_resource is None or matches_resource(resource, context)) and (
+                    condition is None or condition(context)
+                ):
+                    allowed.append(ref)
+            return _new(Decision, (_ALLOW, tuple(allowed), None)) if allowed else _NOTHING_ALLOWS
 
         allows: list[StatementRef] = []
         denies: list[StatementRef] = []
         allow_bits = 0
         resource_grant = _NO_MATCH
-        candidates = self._memos[kind].get(action)
-        if candidates is None:
-            candidates = self._candidates(kind, action)
         for (
             matches_resource,
             matches_principal,
@@ -228,7 +299,7 @@ class CompiledPolicySet:
             ref,
             allow_bit,
             in_resource_policy,
-        ) in candidates:
+        ) in probes:
             if matches_resource is not None and not matches_resource(resource, context):
                 continue
             if matches_principal is None:
@@ -248,15 +319,7 @@ class CompiledPolicySet:
                     resource_grant = how
 
         if denies:
-            return Decision(Outcome.EXPLICIT_DENY, tuple(denies), denies[0].policy_type)
-        if (
-            self._identity_only
-            and kind in _IDENTITY_ONLY_FAST
-            and principal.account == request.target_account
-            and not _must_be_granted_by_resource(action)
-        ):
-            # The common case, short of the full flow: only identity policies decide.
-            return Decision(Outcome.ALLOW, tuple(allows)) if allows else _NOTHING_ALLOWS
+            return _new(Decision, (_EXPLICIT_DENY, tuple(denies), denies[0].policy_type))
         denied_by = self._implicit_denial(request, action, allow_bits, resource_grant)
         if denied_by is None:
             return Decision(Outcome.ALLOW, tuple(allows))
@@ -321,6 +384,10 @@ _IMPLICIT_DENY = {
 
 
 _NOTHING_ALLOWS = _IMPLICIT_DENY[PolicyType.IDENTITY]
+# Decision(...) without its Python-level __new__, for the hot path.
+_new = tuple.__new__
+_ALLOW = Outcome.ALLOW
+_EXPLICIT_DENY = Outcome.EXPLICIT_DENY
 _IDENTITY_ONLY_FAST = frozenset({PrincipalType.USER, PrincipalType.ROLE_SESSION})
 
 

@@ -159,11 +159,14 @@ class GlobSet:
     def __bool__(self) -> bool:
         return bool(self.exact or self.prefixes or self.sources)
 
+    def parts(self) -> tuple[frozenset[str], tuple[str, ...], Callable[[str], object] | None]:
+        """The exact strings, the prefixes and the regex ``fullmatch`` (None without one)."""
+        fullmatch = compile_alternatives(self.sources).fullmatch if self.sources else None
+        return frozenset(self.exact), tuple(dict.fromkeys(self.prefixes)), fullmatch
+
     def test(self) -> Callable[[str], bool]:
         """A test of a whole string against every glob added (an empty set matches nothing)."""
-        exact = frozenset(self.exact)
-        prefixes = tuple(dict.fromkeys(self.prefixes))
-        fullmatch = compile_alternatives(self.sources).fullmatch if self.sources else None
+        exact, prefixes, fullmatch = self.parts()
         if "" in prefixes:
             return lambda text: True
         if fullmatch is None:

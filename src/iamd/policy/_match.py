@@ -69,9 +69,9 @@ def resource_matcher(patterns: tuple[str, ...], variables_enabled: bool) -> Reso
             )
         else:
             static.add_arn(((head, True), *template.static_chunks()), resource_element=True)
-    static_test = static.test()
     if not dynamic:
-        return _ignoring_context(static_test, static)
+        return _ignoring_context(static)
+    static_test = static.test()
     if not static and len(dynamic) == 1:
         test_for = dynamic[0].test_for
 
@@ -94,17 +94,22 @@ def resource_matcher(patterns: tuple[str, ...], variables_enabled: bool) -> Reso
     return matches
 
 
-def _ignoring_context(test: Callable[[str], bool], globs: GlobSet) -> ResourceMatcher:
-    """``test`` as a two-argument matcher; the common shapes without a second call."""
-    if not globs:
-        return lambda resource, context: False
-    if not globs.sources and not globs.prefixes:
-        exact = frozenset(globs.exact)
-        return lambda resource, context: resource in exact
-    if not globs.sources and not globs.exact:
-        prefixes = tuple(dict.fromkeys(globs.prefixes))
-        return lambda resource, context: resource.startswith(prefixes)
-    return lambda resource, context: test(resource)
+def _ignoring_context(globs: GlobSet) -> ResourceMatcher:
+    """The globs as a two-argument matcher, each shape one call (the evaluator's hot path)."""
+    exact, prefixes, fullmatch = globs.parts()
+    if "" in prefixes:
+        return lambda resource, context: True
+    if fullmatch is None:
+        if not prefixes:
+            return lambda resource, context: resource in exact
+        if not exact:
+            return lambda resource, context: resource.startswith(prefixes)
+        return lambda resource, context: resource in exact or resource.startswith(prefixes)
+    if not prefixes and not exact:
+        return lambda resource, context: fullmatch(resource) is not None
+    return lambda resource, context: (
+        resource in exact or resource.startswith(prefixes) or fullmatch(resource) is not None
+    )
 
 
 def _resource_template(pattern: str, variables_enabled: bool) -> tuple[str, Template]:

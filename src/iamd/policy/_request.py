@@ -165,7 +165,7 @@ class StatementRef:
         }
 
 
-class Decision:
+class Decision(tuple[Outcome, tuple[StatementRef, ...], PolicyType | None]):
     """The answer, and why. Immutable.
 
     ``statements``: for ExplicitDeny, every Deny statement that applied; for Allow, every
@@ -175,50 +175,37 @@ class Decision:
     (0001 §30). None when allowed.
     """
 
-    # A plain slotted class rather than a frozen dataclass: one is built per decision, and a
-    # frozen dataclass's __init__ costs four times as much on the hot path.
-    __slots__ = ("_denied_by", "_outcome", "_statements")
+    # A tuple underneath: one is built per decision, and `tuple.__new__` is the cheapest
+    # immutable object CPython makes (the evaluator calls it directly).
+    __slots__ = ()
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         outcome: Outcome,
         statements: tuple[StatementRef, ...] = (),
         denied_by: PolicyType | None = None,
-    ) -> None:
-        self._outcome = outcome
-        self._statements = statements
-        self._denied_by = denied_by
+    ) -> Decision:
+        return tuple.__new__(cls, (outcome, statements, denied_by))
 
     @property
     def outcome(self) -> Outcome:
-        return self._outcome
+        return self[0]
 
     @property
     def statements(self) -> tuple[StatementRef, ...]:
-        return self._statements
+        return self[1]
 
     @property
     def denied_by(self) -> PolicyType | None:
-        return self._denied_by
+        return self[2]
 
     @property
     def allowed(self) -> bool:
-        return self._outcome is Outcome.ALLOW
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Decision):
-            return NotImplemented
-        return (self._outcome, self._statements, self._denied_by) == (
-            other._outcome,
-            other._statements,
-            other._denied_by,
-        )
-
-    def __hash__(self) -> int:
-        return hash((self._outcome, self._statements, self._denied_by))
+        return self[0] is Outcome.ALLOW
 
     def __repr__(self) -> str:
+        denied_by = self[2].value if self[2] is not None else None
         return (
-            f"Decision(outcome={self._outcome.value!r}, statements={self._statements!r}, "
-            f"denied_by={self._denied_by.value if self._denied_by else None!r})"
+            f"Decision(outcome={self[0].value!r}, statements={self[1]!r}, "
+            f"denied_by={denied_by!r})"
         )
