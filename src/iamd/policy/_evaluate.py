@@ -5,9 +5,10 @@ every statement becomes a probe with precompiled resource, principal and conditi
 bucketed by the service prefixes its actions can match, and the candidates for an exact
 action are memoised. The compiled form is kept on the `Policy`, so principals that share
 managed policies share their compiled statements too (and the CPU caches stay warm). A
-`CompiledPolicySet` is the ordered tuple of one principal's compiled policies; a decision
-collects the probes that apply and runs the flow of docs/decisions/0001-policy-semantics.md
-(21-30) over them.
+`CompiledPolicySet` holds one principal's compiled policies in order and, per caller kind and
+action, the plan of a decision (the probes to test, or the decision itself when nothing is
+left to test); a decision collects the probes that apply and runs the flow of
+docs/decisions/0001-policy-semantics.md (21-30) over them.
 """
 
 from __future__ import annotations
@@ -73,12 +74,13 @@ _MUST_GRANT_ACTIONS = frozenset(
         "sts:setcontext",
     }
 )
-_MEMO_LIMIT = 1024  # exact actions remembered per compiled policy
+_MEMO_LIMIT = 1024  # exact actions remembered per compiled policy, and per set and caller kind
 
 # What the decision loop reads of a statement, unpacked in one step (faster than attributes):
 # resource matcher (None: every resource), principal matcher (None: no principal element),
 # condition (None: none), is Deny, its StatementRef, its allow bit, whether it is in the
-# resource policy.
+# resource policy, and the same statement as a `_FastProbe`.
+_FastProbe = tuple[ResourceMatch | None, Callable[[Context], bool] | None, StatementRef]
 _Probe = tuple[
     ResourceMatch | None,
     PrincipalMatch | None,
@@ -87,11 +89,9 @@ _Probe = tuple[
     StatementRef,
     int,
     bool,
+    _FastProbe,
 ]
 
-
-# The (resource matcher, condition, StatementRef) of an identity statement, for the fast path.
-_FastProbe = tuple[ResourceMatch | None, Callable[[Context], bool] | None, StatementRef]
 # A decision's plan for one caller kind and action: a ready Decision (or None), whether it
 # holds in any account, the probes to test, the identity-only fast path's Deny and Allow
 # probes (None when it does not apply), and whether the caller's boundary counts.
@@ -117,7 +117,6 @@ class _CompiledPolicy:
 
     def __init__(self, policy: Policy, policy_type: PolicyType, allow_bit: int) -> None:
         self.policy_type = policy_type
-        any_service: list[_Probe] = []
         by_service: dict[str, list[tuple[int, _Probe, Callable[[str], bool]]]] = {}
         wildcard: list[tuple[int, _Probe, Callable[[str], bool]]] = []
         for statement in policy.statements:
@@ -127,7 +126,6 @@ class _CompiledPolicy:
             entry = (statement.index, probe, matches_action)
             if services is None:
                 wildcard.append(entry)
-                any_service.append(probe)
             else:
                 for service in services:
                     by_service.setdefault(service, []).append(entry)
@@ -164,9 +162,9 @@ def _compiled(policy: Policy, policy_type: PolicyType, allow_bit: int) -> _Compi
 class CompiledPolicySet:
     """A `PolicySet` compiled for fast, repeated decisions. Immutable; thread-safe.
 
-    The only mutable parts are the bounded per-policy memos from action to candidate
-    statements, which never change an answer (a lost or duplicated entry is recomputed
-    identically).
+    The only mutable parts are bounded memos (per policy, the candidate statements of an
+    action; per set, the plan of a decision), which never change an answer: a lost or
+    duplicated entry is recomputed identically.
     """
 
     __slots__ = (
@@ -221,8 +219,7 @@ class CompiledPolicySet:
         fast = (
             self._identity_only
             and kind in _IDENTITY_ONLY_FAST
-            and action not in _MUST_GRANT_ACTIONS
-            and not action.startswith("kms:")
+            and not _must_be_granted_by_resource(action)
         )
         has_boundary = self._has_boundary and kind not in _IGNORED_TYPES
         constant: Decision | None = None
@@ -238,8 +235,8 @@ class CompiledPolicySet:
             constant = Decision(Outcome.ALLOW, refs) if refs else _NOTHING_ALLOWS
         fast_denies = fast_allows = None
         if fast:
-            fast_denies = tuple((probe[0], probe[2], probe[4]) for probe in probes if probe[3])
-            fast_allows = tuple((probe[0], probe[2], probe[4]) for probe in probes if not probe[3])
+            fast_denies = tuple(probe[7] for probe in probes if probe[3])
+            fast_allows = tuple(probe[7] for probe in probes if not probe[3])
         plan = (constant, anywhere, probes, fast_denies, fast_allows, has_boundary)
         plans = self._plans[kind]
         if len(plans) < _MEMO_LIMIT:
@@ -271,14 +268,15 @@ class CompiledPolicySet:
         if fast_denies is not None and fast_allows is not None and same_account:
             # The common case, short of the full flow: only identity policies decide, so
             # any Deny decides, else any Allow.
-            denied: list[StatementRef] = []
-            for matches_resource, condition, ref in fast_denies:
-                if (matches_resource is None or matches_resource(resource, context)) and (
-                    condition is None or condition(context)
-                ):
-                    denied.append(ref)
-            if denied:
-                return _new(Decision, (_EXPLICIT_DENY, tuple(denied), PolicyType.IDENTITY))
+            if fast_denies:
+                denied: list[StatementRef] = []
+                for matches_resource, condition, ref in fast_denies:
+                    if (matches_resource is None or matches_resource(resource, context)) and (
+                        condition is None or condition(context)
+                    ):
+                        denied.append(ref)
+                if denied:
+                    return _new(Decision, (_EXPLICIT_DENY, tuple(denied), PolicyType.IDENTITY))
             allowed: list[StatementRef] = []
             for matches_resource, condition, ref in fast_allows:
                 if (matches_resource is None or matches_resource(resource, context)) and (
@@ -299,6 +297,7 @@ class CompiledPolicySet:
             ref,
             allow_bit,
             in_resource_policy,
+            _,
         ) in probes:
             if matches_resource is not None and not matches_resource(resource, context):
                 continue
@@ -381,14 +380,14 @@ class CompiledPolicySet:
 _IMPLICIT_DENY = {
     policy_type: Decision(Outcome.IMPLICIT_DENY, (), policy_type) for policy_type in PolicyType
 }
-
-
 _NOTHING_ALLOWS = _IMPLICIT_DENY[PolicyType.IDENTITY]
+# Callers whose decision, with identity policies only and in their own account, is just
+# "any Deny, else any Allow" (a federated session needs a session policy, root none).
+_IDENTITY_ONLY_FAST = frozenset({PrincipalType.USER, PrincipalType.ROLE_SESSION})
 # Decision(...) without its Python-level __new__, for the hot path.
 _new = tuple.__new__
 _ALLOW = Outcome.ALLOW
 _EXPLICIT_DENY = Outcome.EXPLICIT_DENY
-_IDENTITY_ONLY_FAST = frozenset({PrincipalType.USER, PrincipalType.ROLE_SESSION})
 
 
 def _must_be_granted_by_resource(action: str) -> bool:
@@ -460,14 +459,16 @@ def _compile_statement(
 
     deny = statement.effect is Effect.DENY
     ref = StatementRef(policy_type, policy.name, statement.index, statement.sid, statement.effect)
+    condition = compile_conditions(statement.conditions, variables)
     probe: _Probe = (
         matches_resource,
         matches_principal,
-        compile_conditions(statement.conditions, variables),
+        condition,
         deny,
         ref,
         0 if deny else allow_bit,
         policy_type is PolicyType.RESOURCE,
+        (matches_resource, condition, ref),
     )
     return services, matches_action, probe
 
