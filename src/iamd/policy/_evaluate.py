@@ -152,10 +152,10 @@ class _CompiledPolicy:
 def _compiled(policy: Policy, policy_type: PolicyType, allow_bit: int) -> _CompiledPolicy:
     """The policy compiled for this place, built once and kept on the policy."""
     key = (policy_type, allow_bit)
-    found = policy.compiled_cache.get(key)
+    found = policy._compiled_forms.get(key)
     if not isinstance(found, _CompiledPolicy):
         found = _CompiledPolicy(policy, policy_type, allow_bit)
-        policy.compiled_cache[key] = found
+        policy._compiled_forms[key] = found
     return found
 
 

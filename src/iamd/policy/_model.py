@@ -101,7 +101,7 @@ class Policy:
     raw: Any = field(default=None, compare=False, repr=False)
     # The evaluator's compiled forms of this policy, by the place it is used in; filled on
     # first use. A memo of a pure function of the fields above: it never changes a meaning.
-    compiled_cache: dict[object, object] = field(
+    _compiled_forms: dict[object, object] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
 
