@@ -132,13 +132,7 @@ class GlobSet:
 
     def add_free(self, chunks: tuple[Chunk, ...]) -> None:
         """Add a free glob."""
-        kind, text = _classify(chunks)
-        if kind == "exact":
-            self.exact.add(text)
-        elif kind == "prefix":
-            self.prefixes.append(text)
-        else:
-            self.sources.append(free_glob_source(chunks))
+        self._add(chunks, free_glob_source(chunks))
 
     def add_arn(self, chunks: tuple[Chunk, ...], *, resource_element: bool = False) -> bool:
         """Add an ARN glob; False (and nothing added) when it is not an ARN pattern."""
@@ -146,7 +140,11 @@ class GlobSet:
         if source is None:
             return False
         # An ARN pattern has five colons, so a final `*` is in the resource field: it matches
-        # anything there.
+        # anything there, and a prefix test is exact.
+        self._add(chunks, source)
+        return True
+
+    def _add(self, chunks: tuple[Chunk, ...], source: str) -> None:
         kind, text = _classify(chunks)
         if kind == "exact":
             self.exact.add(text)
@@ -154,7 +152,6 @@ class GlobSet:
             self.prefixes.append(text)
         else:
             self.sources.append(source)
-        return True
 
     def __bool__(self) -> bool:
         return bool(self.exact or self.prefixes or self.sources)
