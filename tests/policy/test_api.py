@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import iamd.policy
+from iamd.policy import PolicySet, Principal, PrincipalType, Request, compile_policies
+from iamd.policy import parse_policy as parse
 
 POLICY_DIR = Path(iamd.policy.__file__).parent
 
@@ -51,3 +53,24 @@ def test_the_engine_imports_only_the_standard_library_and_itself() -> None:
             for name in names:
                 top = name.split(".")[0]
                 assert top in sys.stdlib_module_names, f"{path.name} imports {name}"
+
+
+def test_a_compiled_set_takes_another_resource_policy() -> None:
+    identity = parse({"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}})
+    bucket_policy = parse(
+        {"Statement": {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}},
+        "resource",
+        name="bucket",
+    )
+    request = Request(
+        Principal(PrincipalType.USER, "arn:aws:iam::111122223333:user/a"),
+        "s3:GetObject",
+        "arn:aws:s3:::b/k",
+    )
+    compiled = compile_policies(PolicySet(identity=[identity]))
+
+    assert compiled.evaluate(request).allowed
+    denied = compiled.with_resource_policy(bucket_policy).evaluate(request)
+    assert denied.outcome == "ExplicitDeny"
+    assert denied.denied_by == "resource"
+    assert compiled.evaluate(request).allowed  # the original set is unchanged

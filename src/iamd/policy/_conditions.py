@@ -34,7 +34,7 @@ import sys
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 
-from ._glob import GlobSet, TemplateGlob
+from ._glob import GlobSet, TemplateGlob, template_matcher
 from ._model import Condition
 from ._operators import OPERATORS, OperatorInfo, ValueType
 from ._request import ContextValue
@@ -597,23 +597,4 @@ def _dynamic_glob(
 ) -> DynamicTest:
     arn = info.value_type is ValueType.ARN
     globs = tuple(TemplateGlob(template, arn=arn) for template in dynamic)
-    if not static and len(globs) == 1:
-        test_for = globs[0].test_for
-
-        def matches_the_one(value: str, context: Context) -> bool:
-            test = test_for(context)
-            return test is not None and test(value)
-
-        return matches_the_one
-    static_test = _glob_test(info, static)
-
-    def matches_any(value: str, context: Context) -> bool:
-        if static_test(value):
-            return True
-        for glob in globs:
-            test = glob.test_for(context)
-            if test is not None and test(value):
-                return True
-        return False
-
-    return matches_any
+    return template_matcher(_glob_test(info, static) if static else None, globs)

@@ -278,3 +278,29 @@ class TemplateGlob:
         else:
             globs.add_free(self._head + chunks)
         return globs.test()
+
+
+def template_matcher(
+    static_test: Callable[[str], bool] | None, templates: tuple[TemplateGlob, ...]
+) -> Callable[[str, Mapping[str, ContextValue]], bool]:
+    """Match ``static_test`` (globs without variables; None: none), else any of ``templates``
+    resolved against the request's context."""
+    if static_test is None and len(templates) == 1:
+        test_for = templates[0].test_for
+
+        def matches_the_one(text: str, context: Mapping[str, ContextValue]) -> bool:
+            test = test_for(context)
+            return test is not None and test(text)
+
+        return matches_the_one
+
+    def matches_any(text: str, context: Mapping[str, ContextValue]) -> bool:
+        if static_test is not None and static_test(text):
+            return True
+        for template in templates:
+            test = template.test_for(context)
+            if test is not None and test(text):
+                return True
+        return False
+
+    return matches_any

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from ._glob import ARN_FIELD_SEPARATORS, GlobSet, TemplateGlob, has_wildcards
+from ._glob import ARN_FIELD_SEPARATORS, GlobSet, TemplateGlob, has_wildcards, template_matcher
 from ._request import ContextValue
 from ._variables import Template, parse_template
 
@@ -71,27 +71,7 @@ def resource_matcher(patterns: tuple[str, ...], variables_enabled: bool) -> Reso
             static.add_arn(((head, True), *template.static_chunks()), resource_element=True)
     if not dynamic:
         return _ignoring_context(static)
-    static_test = static.test()
-    if not static and len(dynamic) == 1:
-        test_for = dynamic[0].test_for
-
-        def matches_the_one(resource: str, context: Mapping[str, ContextValue]) -> bool:
-            test = test_for(context)
-            return test is not None and test(resource)
-
-        return matches_the_one
-    entries = tuple(dynamic)
-
-    def matches(resource: str, context: Mapping[str, ContextValue]) -> bool:
-        if static_test(resource):
-            return True
-        for entry in entries:
-            test = entry.test_for(context)
-            if test is not None and test(resource):
-                return True
-        return False
-
-    return matches
+    return template_matcher(static.test() if static else None, tuple(dynamic))
 
 
 def _ignoring_context(globs: GlobSet) -> ResourceMatcher:
