@@ -29,6 +29,7 @@ def test_exported_names_are_the_documented_ones() -> None:
         "compile_policies",
         "evaluate",
         "parse_policy",
+        "policy_size",
     ]
     for name in iamd.policy.__all__:
         assert getattr(iamd.policy, name) is not None

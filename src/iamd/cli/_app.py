@@ -8,7 +8,9 @@ import typer
 
 from iamd import __version__
 
+from ._accounts import account_app
 from ._policy import policy_app
+from ._server import db_app, serve
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -18,6 +20,9 @@ app = typer.Typer(
     help="iamd: a self-hosted, AWS-compatible IAM service.",
 )
 app.add_typer(policy_app, name="policy")
+app.add_typer(account_app, name="account")
+app.add_typer(db_app, name="db")
+app.command("serve")(serve)
 
 
 def _print_version(value: bool) -> None:

@@ -1,1 +1,4 @@
-"""Entities and value types, identifiers and the error catalogue. May import: policy, stdlib."""
+"""Entities and value types, identifiers, quotas and the error catalogue.
+
+May import: policy, stdlib. No I/O: time and randomness are passed in.
+"""

@@ -9,6 +9,7 @@ Parse documents with `parse_policy`, gather the policies that apply to a princip
 from ._arn import Arn
 from ._errors import PolicyValidationError
 from ._evaluate import CompiledPolicySet, compile_policies, evaluate
+from ._limits import policy_size
 from ._model import Policy, PolicyKind
 from ._parse import parse_policy
 from ._request import Decision, Outcome, PolicySet, Principal, PrincipalType, Request
@@ -28,4 +29,5 @@ __all__ = [
     "compile_policies",
     "evaluate",
     "parse_policy",
+    "policy_size",
 ]

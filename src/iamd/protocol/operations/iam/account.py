@@ -1,0 +1,1 @@
+"""Adapters: account (being written)."""

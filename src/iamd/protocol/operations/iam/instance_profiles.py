@@ -1,0 +1,1 @@
+"""Adapters: instance_profiles (being written)."""

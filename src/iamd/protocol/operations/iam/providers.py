@@ -1,0 +1,1 @@
+"""Adapters: providers (being written)."""

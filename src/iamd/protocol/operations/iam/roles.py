@@ -1,0 +1,1 @@
+"""Adapters: roles (being written)."""

@@ -1,0 +1,1 @@
+"""Adapters: simulate (being written)."""

@@ -1,0 +1,254 @@
+"""Operation results to AWS Query XML, by walking the botocore output shape.
+
+Each operation's output shape is compiled once into a tree of small writer functions (member
+order and element names are the model's), so that a call only walks its result. Values: str,
+int, bool, tz-aware datetime (written as ISO 8601 UTC with 'Z'), bytes (base64), lists, maps
+and nested mappings for structures; a None or missing member is left out.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import math
+import re
+import threading
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from iamd.protocol.models import NAMESPACES, service_model
+
+Text = Callable[[Any], str]
+Emit = Callable[[Any, list[str]], None]
+
+# &, <, > and CR (which an XML parser would turn into LF) are escaped; characters XML 1.0
+# cannot carry at all (C0 controls, lone surrogates, U+FFFE/U+FFFF) become U+FFFD.
+_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
+
+
+def _replace_special(match: re.Match[str]) -> str:
+    return _ENTITIES.get(match.group(), "\ufffd")
+
+
+def xml_escape(text: Any) -> str:
+    """``text`` as XML character data that parses back to the same string."""
+    string = text if type(text) is str else str(text)
+    if _SPECIAL.search(string) is None:
+        return string
+    return _SPECIAL.sub(_replace_special, string)
+
+
+def format_timestamp(value: datetime) -> str:
+    """ISO 8601 in UTC with a 'Z', to the second (or the millisecond if it has a fraction)."""
+    offset = value.utcoffset()
+    if offset is None:
+        raise ValueError(f"timestamp {value!r} has no time zone")
+    if offset:
+        value = value.astimezone(UTC)
+    text = value.isoformat(timespec="milliseconds" if value.microsecond else "seconds")
+    return text[:-6] + "Z"
+
+
+def _integer_text(value: Any) -> str:
+    return f"{value:d}"
+
+
+def _boolean_text(value: Any) -> str:
+    return "true" if value else "false"
+
+
+def _float_text(value: Any) -> str:
+    number = float(value)
+    if math.isnan(number):
+        return "NaN"
+    if math.isinf(number):
+        return "Infinity" if number > 0 else "-Infinity"
+    return repr(number)
+
+
+def _blob_text(value: Any) -> str:
+    if isinstance(value, str):
+        value = value.encode()
+    return base64.b64encode(value).decode("ascii")
+
+
+_SCALAR_TEXT: dict[str, Text] = {
+    "string": xml_escape,
+    "character": xml_escape,
+    "integer": _integer_text,
+    "long": _integer_text,
+    "short": _integer_text,
+    "byte": _integer_text,
+    "boolean": _boolean_text,
+    "float": _float_text,
+    "double": _float_text,
+    "timestamp": format_timestamp,
+    "blob": _blob_text,
+}
+
+
+class _Compiler:
+    """Compiles shapes of one service into writers, sharing them between operations."""
+
+    def __init__(self) -> None:
+        self._emitters: dict[str, Emit] = {}
+
+    def element(self, shape: Any, tag: str) -> Emit:
+        """A writer of ``<tag>value</tag>`` for a value of ``shape``."""
+        text = _SCALAR_TEXT.get(shape.type_name)
+        open_tag, close_tag = f"<{tag}>", f"</{tag}>"
+        if text is not None:
+
+            def write_scalar(value: Any, out: list[str]) -> None:
+                out.append(open_tag + text(value) + close_tag)
+
+            return write_scalar
+        emit = self.content(shape)
+
+        def write_container(value: Any, out: list[str]) -> None:
+            out.append(open_tag)
+            emit(value, out)
+            out.append(close_tag)
+
+        return write_container
+
+    def content(self, shape: Any) -> Emit:
+        """A writer of the children of a structure, list or map element."""
+        cached = self._emitters.get(shape.name)
+        if cached is not None:
+            return cached
+        if shape.type_name == "structure":
+            # Registered before compiling members, so that recursive shapes terminate.
+            members: list[tuple[str, Emit]] = []
+            self._emitters[shape.name] = emit = _structure_emitter(members)
+            members.extend(self.member(name, member) for name, member in shape.members.items())
+            return emit
+        if shape.type_name == "list":
+            emit = self._list_content(shape)
+        elif shape.type_name == "map":
+            emit = self._map_content(shape)
+        else:
+            raise ValueError(f"shape {shape.name} of type {shape.type_name} has no children")
+        self._emitters[shape.name] = emit
+        return emit
+
+    def member(self, name: str, shape: Any) -> tuple[str, Emit]:
+        """(member name, writer) of one structure member, flattened collections included."""
+        if shape.serialization.get("flattened") and shape.type_name in ("list", "map"):
+            return name, self._flattened(name, shape)
+        return name, self.element(shape, shape.serialization.get("name", name))
+
+    def _list_content(self, shape: Any) -> Emit:
+        write_item = self.element(shape.member, shape.member.serialization.get("name", "member"))
+
+        def emit_list(value: Any, out: list[str]) -> None:
+            for item in value:
+                write_item(item, out)
+
+        return emit_list
+
+    def _entry_writers(self, shape: Any) -> tuple[Emit, Emit]:
+        key_tag = shape.key.serialization.get("name", "key")
+        value_tag = shape.value.serialization.get("name", "value")
+        return self.element(shape.key, key_tag), self.element(shape.value, value_tag)
+
+    def _map_content(self, shape: Any) -> Emit:
+        write_key, write_value = self._entry_writers(shape)
+
+        def emit_map(value: Any, out: list[str]) -> None:
+            for key, item in value.items():
+                out.append("<entry>")
+                write_key(key, out)
+                write_value(item, out)
+                out.append("</entry>")
+
+        return emit_map
+
+    def _flattened(self, name: str, shape: Any) -> Emit:
+        if shape.type_name == "list":
+            tag = shape.member.serialization.get("name") or shape.serialization.get("name", name)
+            write_item = self.element(shape.member, tag)
+
+            def write_flat_list(value: Any, out: list[str]) -> None:
+                for item in value:
+                    write_item(item, out)
+
+            return write_flat_list
+        open_tag = f"<{shape.serialization.get('name', name)}>"
+        close_tag = "</" + open_tag[1:]
+        write_key, write_value = self._entry_writers(shape)
+
+        def write_flat_map(value: Any, out: list[str]) -> None:
+            for key, item in value.items():
+                out.append(open_tag)
+                write_key(key, out)
+                write_value(item, out)
+                out.append(close_tag)
+
+        return write_flat_map
+
+
+def _structure_emitter(members: list[tuple[str, Emit]]) -> Emit:
+    def emit_structure(value: Any, out: list[str]) -> None:
+        get = value.get
+        for name, write in members:
+            item = get(name)
+            if item is not None:
+                write(item, out)
+
+    return emit_structure
+
+
+class _Plan:
+    """The compiled form of one operation's response."""
+
+    __slots__ = ("emit", "head", "result_close", "result_open", "tail")
+
+    def __init__(self, service: str, operation: str, compiler: _Compiler) -> None:
+        shape = service_model(service).operation_model(operation).output_shape
+        self.head = f'<{operation}Response xmlns="{NAMESPACES[service]}">'
+        self.tail = f"</{operation}Response>"
+        self.emit = compiler.content(shape) if shape is not None else None
+        wrapper = shape.serialization.get("resultWrapper") if shape is not None else None
+        self.result_open = f"<{wrapper}>" if wrapper else ""
+        self.result_close = f"</{wrapper}>" if wrapper else ""
+
+
+_lock = threading.Lock()
+
+
+@functools.cache
+def _compiler(service: str) -> _Compiler:
+    return _Compiler()
+
+
+@functools.cache
+def _plan(service: str, operation: str) -> _Plan:
+    with _lock:
+        return _Plan(service, operation, _compiler(service))
+
+
+def serialize_result(
+    service: str, operation: str, result: Mapping[str, Any] | None, request_id: str
+) -> bytes:
+    """The XML body AWS sends for a successful ``operation`` with ``result``."""
+    plan = _plan(service, operation)
+    out = [plan.head]
+    if plan.emit is not None:
+        out.append(plan.result_open)
+        if result:
+            plan.emit(result, out)
+        out.append(plan.result_close)
+    out.append("<ResponseMetadata><RequestId>")
+    out.append(xml_escape(request_id))
+    out.append("</RequestId></ResponseMetadata>")
+    out.append(plan.tail)
+    return "".join(out).encode()
+
+
+def prepare(service: str) -> None:
+    """Compile every operation of ``service`` now (a server may call this at start-up)."""
+    for operation in service_model(service).operation_names:
+        _plan(service, operation)

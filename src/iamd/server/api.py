@@ -1,0 +1,154 @@
+"""POST / (and presigned GET): SigV4 -> authenticate -> parse -> operation -> serialize.
+
+Synchronous on purpose: it runs in a worker thread, and each step is short. Every failure
+becomes an AWS error response through `iamd.protocol.errors`; anything unexpected is logged
+with the request id and answered as a 500 ServiceFailure that reveals nothing.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import parse_qsl
+
+from iamd.domain import errors
+from iamd.protocol import errors as wire_errors
+from iamd.protocol import sigv4
+from iamd.protocol.operations import handler
+from iamd.protocol.parse import parse_query
+from iamd.protocol.serialize import serialize_result
+from iamd.service.authn import Authenticator
+from iamd.service.context import Call, Env, RequestInfo
+
+log = logging.getLogger("iamd.request")
+
+# Verified against when the key id is unknown, so both failures take the same path and time.
+_DUMMY_SECRET = "iamd-unknown-key-dummy-secret-0000000000"
+_SERVICES = ("iam", "sts")
+
+
+@dataclass(frozen=True, slots=True)
+class ApiConfig:
+    max_body_bytes: int = 1_048_576
+    clock_skew: timedelta = timedelta(minutes=15)
+    trusted_proxies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRequest:
+    method: str
+    path: str
+    query: str
+    headers: Mapping[str, str]  # lower-cased names
+    body: bytes
+    peer: str
+    scheme: str
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    status: int
+    body: bytes
+
+
+class Api:
+    def __init__(self, env: Env, authenticator: Authenticator, config: ApiConfig) -> None:
+        self._env = env
+        self._authn = authenticator
+        self._config = config
+        self._proxies = [ipaddress.ip_network(proxy, strict=False) for proxy in
+                         config.trusted_proxies]
+
+    def handle(self, request: HttpRequest, request_id: str) -> HttpResponse:
+        started = time.perf_counter()
+        service = "iam"
+        outcome: dict[str, object] = {"request_id": request_id, "method": request.method}
+        try:
+            signed = sigv4.read_signature(
+                request.method, request.path, request.query, request.headers, request.body
+            )
+            service = signed.service if signed.service in _SERVICES else "iam"
+            outcome["access_key_id"] = signed.access_key_id
+            now = self._env.clock.now()
+            credential = self._authn.credential(signed.access_key_id)
+            secret = credential.secret_access_key if credential else _DUMMY_SECRET
+            sigv4.verify(signed, secret, now, max_skew=self._config.clock_skew)
+            if credential is None:
+                raise errors.InvalidClientTokenId(
+                    "The security token included in the request is invalid."
+                )
+            if signed.security_token is not None:
+                raise errors.InvalidClientTokenId(
+                    "The security token included in the request is invalid."
+                )
+            call = parse_query(service, self._pairs(request))
+            outcome["operation"] = call.operation
+            outcome["caller"] = credential.caller.arn
+            adapter = handler(service, call.operation)
+            if adapter is None:
+                raise errors.NotImplementedOperation(
+                    f"The operation {call.operation} is not implemented by iamd yet."
+                )
+            info = RequestInfo(
+                now=now, source_ip=self._source_ip(request),
+                secure_transport=self._secure(request),
+                user_agent=request.headers.get("user-agent", ""), region=signed.region,
+            )
+            result = adapter(self._env, Call(credential.caller, info), call.params)
+            self._authn.record_use(credential, now, service, signed.region)
+            body = serialize_result(service, call.operation, result, request_id)
+            response = HttpResponse(200, body)
+        except errors.IamError as error:
+            status, body = wire_errors.render_error(error, service, request_id)
+            outcome["error"] = error.code
+            response = HttpResponse(status, body)
+        except Exception:
+            log.exception("unexpected failure", extra={"fields": {"request_id": request_id}})
+            status, body = wire_errors.render_unexpected(service, request_id)
+            outcome["error"] = "ServiceFailure"
+            response = HttpResponse(status, body)
+        outcome["status"] = response.status
+        outcome["ms"] = round((time.perf_counter() - started) * 1000, 2)
+        log.info("request", extra={"fields": outcome})
+        return response
+
+    def _pairs(self, request: HttpRequest) -> Sequence[tuple[str, str]]:
+        pairs = [
+            (key, value) for key, value in parse_qsl(request.query, keep_blank_values=True)
+            if not key.startswith("X-Amz-")
+        ]
+        if request.method == "POST" and request.body:
+            try:
+                text = request.body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise wire_errors.MalformedQueryString(
+                    "The request body is not valid UTF-8 form data."
+                ) from None
+            pairs.extend(parse_qsl(text, keep_blank_values=True))
+        return pairs
+
+    def _from_trusted_proxy(self, peer: str) -> bool:
+        try:
+            address = ipaddress.ip_address(peer)
+        except ValueError:
+            return False
+        return any(address in network for network in self._proxies)
+
+    def _source_ip(self, request: HttpRequest) -> str:
+        """The socket peer, unless it is a trusted proxy: then the last untrusted hop."""
+        if not self._from_trusted_proxy(request.peer):
+            return request.peer
+        hops = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",")]
+        for hop in reversed([hop for hop in hops if hop]):
+            if not self._from_trusted_proxy(hop):
+                return hop
+        return request.peer
+
+    def _secure(self, request: HttpRequest) -> bool:
+        if self._from_trusted_proxy(request.peer):
+            return request.headers.get("x-forwarded-proto", request.scheme) == "https"
+        return request.scheme == "https"

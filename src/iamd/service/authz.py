@@ -1,0 +1,163 @@
+"""Authorization: gather the policies that apply to a caller and ask the engine.
+
+Parsed documents are cached by their text (a document never changes under its text), and a
+caller's compiled set is rebuilt whenever its account's version moves (see `authn`), so no
+decision is taken on data older than what has been committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+
+from iamd.domain.entities import (
+    AWS_ACCOUNT,
+    ManagedPolicy,
+    PrincipalKind,
+    Tag,
+    User,
+)
+from iamd.domain.errors import AccessDenied
+from iamd.policy import (
+    Decision,
+    Outcome,
+    Policy,
+    PolicyKind,
+    PolicySet,
+    Request,
+    parse_policy,
+)
+from iamd.storage.api import Transaction
+
+from .context import Call, Caller, Env
+
+ContextValue = str | tuple[str, ...]
+
+
+@lru_cache(maxsize=8192)
+def parsed(document: str, kind: PolicyKind, name: str) -> Policy:
+    """A stored document, parsed (it was validated when it was stored; size is not rechecked)."""
+    return parse_policy(document, kind, name=name, max_size=None)
+
+
+def managed_document(env: Env, tx: Transaction, arn: str) -> str | None:
+    """The default version's document of a managed policy (customer or AWS), by ARN."""
+    if arn.startswith(f"arn:aws:iam::{AWS_ACCOUNT}:"):
+        aws = env.aws_policies.get(arn)
+        return None if aws is None else aws.version.document
+    account, _, resource = arn.removeprefix("arn:aws:iam::").partition(":")
+    name = resource.rsplit("/", 1)[-1]
+    policy = tx.get(ManagedPolicy, account, name)
+    if policy is None or policy.arn != arn:
+        return None
+    for version in tx.versions(policy.id):
+        if version.version_id == policy.default_version_id:
+            return version.document
+    return None
+
+
+def user_policies(env: Env, tx: Transaction, user: User) -> PolicySet:
+    """The identity policies (the user's and its groups', inline and attached) and boundary."""
+    identity: list[Policy] = []
+    owners = [(PrincipalKind.USER, user.id)] + [
+        (PrincipalKind.GROUP, group_id) for group_id in tx.lefts("member", user.id)
+    ]
+    for kind, owner_id in owners:
+        for inline in tx.inline_policies(kind, owner_id):
+            identity.append(parsed(inline.document, PolicyKind.IDENTITY, inline.name))
+        for arn in tx.attached(kind, owner_id):
+            document = managed_document(env, tx, arn)
+            if document is not None:
+                identity.append(parsed(document, PolicyKind.IDENTITY, arn))
+    boundary = None
+    if user.permissions_boundary:
+        document = managed_document(env, tx, user.permissions_boundary)
+        if document is not None:
+            boundary = parsed(document, PolicyKind.BOUNDARY, user.permissions_boundary)
+    return PolicySet(identity=tuple(identity), boundary=boundary)
+
+
+def principal_context(
+    account_id: str, user: User | None, tags: Sequence[Tag]
+) -> dict[str, ContextValue]:
+    """The aws:Principal* and aws:username/userid keys AWS sets for an IAM user or root."""
+    if user is None:
+        return {
+            "aws:PrincipalArn": f"arn:aws:iam::{account_id}:root",
+            "aws:PrincipalAccount": account_id,
+            "aws:PrincipalType": "Account",
+            "aws:userid": account_id,
+            "aws:PrincipalIsAWSService": "false",
+        }
+    context: dict[str, ContextValue] = {
+        "aws:PrincipalArn": user.arn,
+        "aws:PrincipalAccount": account_id,
+        "aws:PrincipalType": "User",
+        "aws:username": user.name,
+        "aws:userid": user.id,
+        "aws:PrincipalIsAWSService": "false",
+    }
+    if tags:
+        context["aws:PrincipalTagKeys"] = tuple(tag.key for tag in tags)
+    for tag in tags:
+        context[f"aws:PrincipalTag/{tag.key}"] = tag.value
+    return context
+
+
+def request_context(call: Call) -> dict[str, ContextValue]:
+    request = call.request
+    return {
+        "aws:CurrentTime": request.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "aws:EpochTime": str(int(request.now.timestamp())),
+        "aws:SourceIp": request.source_ip,
+        "aws:SecureTransport": "true" if request.secure_transport else "false",
+        "aws:UserAgent": request.user_agent,
+        "aws:RequestedRegion": request.region,
+        "aws:ViaAWSService": "false",
+    }
+
+
+def decide(
+    call: Call, action: str, resource: str, extra: Mapping[str, ContextValue] | None = None
+) -> Decision:
+    caller = call.caller
+    context = {**request_context(call), **caller.context, **(extra or {})}
+    return caller.policies.evaluate(
+        Request(caller.principal, action, resource, context, resource_account=None)
+    )
+
+
+def authorize(
+    call: Call, action: str, resource: str, extra: Mapping[str, ContextValue] | None = None
+) -> None:
+    """Raise AccessDenied, in AWS's words, unless the engine allows the call."""
+    decision = decide(call, action, resource, extra)
+    if decision.outcome is not Outcome.ALLOW:
+        raise AccessDenied(denial_message(call.caller, action, resource, decision))
+
+
+_EXPLICIT = {
+    "identity": "an identity-based policy",
+    "boundary": "a permissions boundary",
+    "session": "a session policy",
+    "scp": "a service control policy",
+    "rcp": "a resource control policy",
+    "resource": "a resource-based policy",
+}
+_IMPLICIT = {
+    "identity": "no identity-based policy allows",
+    "boundary": "no permissions boundary allows",
+    "session": "no session policy allows",
+    "scp": "no service control policy allows",
+    "rcp": "no resource control policy allows",
+    "resource": "no resource-based policy allows",
+}
+
+
+def denial_message(caller: Caller, action: str, resource: str, decision: Decision) -> str:
+    """AWS's AccessDenied message: who, what, on which resource, and which policy type."""
+    head = f"User: {caller.arn} is not authorized to perform: {action} on resource: {resource}"
+    denied_by = decision.denied_by.value if decision.denied_by is not None else "identity"
+    if decision.outcome is Outcome.EXPLICIT_DENY:
+        return f"{head} with an explicit deny in {_EXPLICIT.get(denied_by, 'a policy')}"
+    return f"{head} because {_IMPLICIT.get(denied_by, 'no policy allows')} the {action} action"

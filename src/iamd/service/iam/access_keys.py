@@ -1,0 +1,124 @@
+"""Access keys: Create (the secret is returned this once), List, Update, Delete, LastUsed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from iamd.domain import errors
+from iamd.domain.entities import AccessKey, KeyStatus, User
+from iamd.domain.identifiers import access_key_id, secret_access_key
+from iamd.storage.api import Transaction
+
+from ..authz import authorize
+from ..context import Call, Env
+from .common import Page, max_items, reading, slice_page, writing
+from .users import authorize_on_user, missing
+
+
+@dataclass(frozen=True, slots=True)
+class NewAccessKey:
+    user_name: str | None  # None: the root user's key
+    key: AccessKey
+    secret_access_key: str  # shown once, never stored in clear
+
+
+@dataclass(frozen=True, slots=True)
+class KeyView:
+    user_name: str | None
+    key: AccessKey
+
+
+@dataclass(frozen=True, slots=True)
+class LastUsed:
+    user_name: str | None
+    date: datetime | None
+    service: str
+    region: str
+
+
+def _owner(tx: Transaction, call: Call, action: str, user_name: str | None) -> User | None:
+    """The user the call is about: the named one, or the caller itself (None for root)."""
+    if user_name is None:
+        user = call.caller.user
+        if user is None:
+            authorize(call, action, call.caller.arn)
+            return None
+        user_name = user.name
+    user = authorize_on_user(tx, call, action, user_name)
+    if user is None:
+        raise missing(user_name)
+    return user
+
+
+def _key_of(tx: Transaction, call: Call, owner: User | None, key_id: str) -> AccessKey:
+    key = tx.get_by_id(AccessKey, key_id)
+    owner_id = owner.id if owner else None
+    if key is None or key.account_id != call.account_id or key.user_id != owner_id:
+        raise errors.NoSuchEntity(f"The Access Key with id {key_id} cannot be found.")
+    return key
+
+
+def create_access_key(env: Env, call: Call, user_name: str | None = None) -> NewAccessKey:
+    with writing(env, call) as tx:
+        owner = _owner(tx, call, "iam:CreateAccessKey", user_name)
+        owner_id = owner.id if owner else None
+        quota = env.quotas.access_keys_per_user
+        if tx.count(AccessKey, call.account_id, user_id=owner_id) >= quota:
+            raise errors.LimitExceeded(f"Cannot exceed quota for AccessKeysPerUser: {quota}")
+        key, secret = new_key(env, call.account_id, owner_id, call.request.now)
+        tx.add(key)
+    return NewAccessKey(owner.name if owner else None, key, secret)
+
+
+def new_key(
+    env: Env, account_id: str, user_id: str | None, now: datetime,
+    key_id: str | None = None, secret: str | None = None,
+) -> tuple[AccessKey, str]:
+    """A fresh key and its secret, the secret sealed to the key id."""
+    key_id = key_id or access_key_id(env.random)
+    secret = secret or secret_access_key(env.random)
+    sealed = env.sealer.seal(secret.encode(), context=key_id.encode())
+    return AccessKey(account_id, key_id, user_id, sealed, KeyStatus.ACTIVE, now), secret
+
+
+def list_access_keys(
+    env: Env, call: Call, user_name: str | None = None, marker: str | None = None,
+    max_items_: int | None = None,
+) -> Page[KeyView]:
+    with reading(env) as tx:
+        owner = _owner(tx, call, "iam:ListAccessKeys", user_name)
+        keys = tx.find(AccessKey, call.account_id, user_id=owner.id if owner else None)
+    views = [KeyView(owner.name if owner else None, key) for key in keys]
+    return slice_page(views, marker, max_items(max_items_))
+
+
+def update_access_key(
+    env: Env, call: Call, access_key_id: str, status: str, user_name: str | None = None
+) -> None:
+    with writing(env, call) as tx:
+        owner = _owner(tx, call, "iam:UpdateAccessKey", user_name)
+        key = _key_of(tx, call, owner, access_key_id)
+        tx.replace(replace(key, status=KeyStatus(status)))
+
+
+def delete_access_key(
+    env: Env, call: Call, access_key_id: str, user_name: str | None = None
+) -> None:
+    with writing(env, call) as tx:
+        owner = _owner(tx, call, "iam:DeleteAccessKey", user_name)
+        key = _key_of(tx, call, owner, access_key_id)
+        tx.remove(AccessKey, key.id)
+
+
+def get_access_key_last_used(env: Env, call: Call, access_key_id: str) -> LastUsed:
+    with reading(env) as tx:
+        key = tx.get_by_id(AccessKey, access_key_id)
+        if key is None or key.account_id != call.account_id:
+            raise errors.NoSuchEntity(f"The Access Key with id {access_key_id} cannot be found.")
+        owner = tx.get_by_id(User, key.user_id) if key.user_id else None
+        authorize(call, "iam:GetAccessKeyLastUsed", owner.arn if owner else call.caller.arn)
+    return LastUsed(
+        owner.name if owner else None, key.last_used_date,
+        key.last_used_service or "N/A", key.last_used_region or "N/A",
+    )

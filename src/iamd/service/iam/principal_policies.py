@@ -1,0 +1,125 @@
+"""Policies of a user, group or role: inline ones (Put/Get/Delete/List) and attached managed
+ones (Attach/Detach/ListAttached), and permissions boundaries. The per-entity operations in
+users.py, groups.py and roles.py look the principal up and authorize; these do the rest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from iamd.domain import errors
+from iamd.domain.entities import InlinePolicy, ManagedPolicy, PrincipalKind
+from iamd.policy import PolicyKind, policy_size
+from iamd.storage.api import Transaction
+
+from ..context import Call, Env
+from .boundaries import managed_policy
+from .common import Page, checked_document, max_items, slice_page
+
+_INLINE_QUOTA_NAMES = {
+    PrincipalKind.USER: "UserPolicySize",
+    PrincipalKind.GROUP: "GroupPolicySize",
+    PrincipalKind.ROLE: "RolePolicySize",
+}
+
+
+def inline_quota(env: Env, kind: PrincipalKind) -> int:
+    return {
+        PrincipalKind.USER: env.quotas.inline_policy_chars_user,
+        PrincipalKind.GROUP: env.quotas.inline_policy_chars_group,
+        PrincipalKind.ROLE: env.quotas.inline_policy_chars_role,
+    }[kind]
+
+
+def put_inline(
+    env: Env, tx: Transaction, call: Call, kind: PrincipalKind, owner_id: str, name: str,
+    document: str,
+) -> None:
+    """Create or replace an inline policy, within the principal's aggregate size quota."""
+    quota = inline_quota(env, kind)
+    checked_document(document, PolicyKind.IDENTITY, max_size=quota)
+    others = sum(
+        policy_size(policy.document)
+        for policy in tx.inline_policies(kind, owner_id)
+        if policy.name.lower() != name.lower()
+    )
+    if others + policy_size(document) > quota:
+        raise errors.LimitExceeded(
+            f"Maximum policy size of {quota} bytes exceeded for {kind.value} "
+            f"(quota {_INLINE_QUOTA_NAMES[kind]})."
+        )
+    tx.put_inline(InlinePolicy(call.account_id, kind, owner_id, name, document))
+
+
+def get_inline(
+    tx: Transaction, kind: PrincipalKind, owner_id: str, owner_name: str, name: str
+) -> InlinePolicy:
+    for policy in tx.inline_policies(kind, owner_id):
+        if policy.name.lower() == name.lower():
+            return policy
+    raise errors.NoSuchEntity(
+        f"The {kind.value} policy with name {name} cannot be found."
+    )
+
+
+def delete_inline(
+    tx: Transaction, kind: PrincipalKind, owner_id: str, owner_name: str, name: str
+) -> None:
+    if not tx.delete_inline(kind, owner_id, name):
+        raise errors.NoSuchEntity(
+            f"The {kind.value} policy with name {name} cannot be found."
+        )
+
+
+def list_inline(
+    tx: Transaction, kind: PrincipalKind, owner_id: str, marker: str | None,
+    max_items_: int | None,
+) -> Page[str]:
+    names = [policy.name for policy in tx.inline_policies(kind, owner_id)]
+    return slice_page(names, marker, max_items(max_items_))
+
+
+def attachable(env: Env, tx: Transaction, policy_arn: str) -> ManagedPolicy:
+    policy = managed_policy(env, tx, policy_arn)
+    if policy is None:
+        raise errors.NoSuchEntity(f"Policy {policy_arn} does not exist or is not attachable.")
+    return policy
+
+
+def attach(
+    env: Env, tx: Transaction, call: Call, kind: PrincipalKind, owner_id: str, policy_arn: str
+) -> None:
+    """Attach a managed policy (no-op when already attached), within the quota."""
+    attachable(env, tx, policy_arn)
+    attached = tx.attached(kind, owner_id)
+    if policy_arn in attached:
+        return
+    quota = env.quotas.managed_policies_per_principal
+    if len(attached) >= quota:
+        label = {"user": "PoliciesPerUser", "group": "PoliciesPerGroup",
+                 "role": "PoliciesPerRole"}[kind.value]
+        raise errors.LimitExceeded(f"Cannot exceed quota for {label}: {quota}")
+    tx.attach(call.account_id, policy_arn, kind, owner_id)
+
+
+def detach(tx: Transaction, kind: PrincipalKind, owner_id: str, policy_arn: str) -> None:
+    if not tx.detach(policy_arn, kind, owner_id):
+        raise errors.NoSuchEntity(f"Policy {policy_arn} was not found.")
+
+
+@dataclass(frozen=True, slots=True)
+class AttachedPolicy:
+    name: str
+    arn: str
+
+
+def list_attached(
+    env: Env, tx: Transaction, kind: PrincipalKind, owner_id: str, path_prefix: str,
+    marker: str | None, max_items_: int | None,
+) -> Page[AttachedPolicy]:
+    items = []
+    for arn in tx.attached(kind, owner_id):
+        policy = managed_policy(env, tx, arn)
+        if policy is not None and policy.path.startswith(path_prefix):
+            items.append(AttachedPolicy(policy.name, arn))
+    items.sort(key=lambda item: item.name.lower())
+    return slice_page(items, marker, max_items(max_items_))

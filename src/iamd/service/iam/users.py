@@ -1,0 +1,321 @@
+"""Users: Create/Get/Update/Delete/List and their tags."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from iamd.domain import errors
+from iamd.domain.entities import (
+    AccessKey,
+    InlinePolicy,
+    PrincipalKind,
+    SigningCertificate,
+    SSHPublicKey,
+    Tag,
+    User,
+)
+from iamd.domain.identifiers import IdPrefix
+from iamd.storage.api import Transaction
+
+from ..authz import ContextValue, authorize
+from ..context import Call, Env
+from . import principal_policies
+from .boundaries import checked_boundary
+from .common import (
+    Page,
+    account_arn,
+    decode_marker,
+    max_items,
+    merge_tags,
+    new_id,
+    page_of,
+    reading,
+    request_tag_context,
+    resource_tag_context,
+    slice_page,
+    tag_resource,
+    tags_from,
+    untag_resource,
+    writing,
+)
+
+TAG_KIND = "user"
+
+
+@dataclass(frozen=True, slots=True)
+class UserView:
+    """A user and its tags, or the root user (``user`` None) for GetUser without a name."""
+
+    account_id: str
+    user: User | None
+    tags: Sequence[Tag] = ()
+    root_created: object = None
+
+
+def missing(name: str) -> errors.NoSuchEntity:
+    return errors.NoSuchEntity(f"The user with name {name} cannot be found.")
+
+
+def user_arn(call: Call, name: str) -> str:
+    """The ARN used to authorize a call on a user that may not exist (path unknown)."""
+    return account_arn(call, f"user/{name}")
+
+
+def find_user(tx: Transaction, call: Call, name: str) -> User | None:
+    return tx.get(User, call.account_id, name)
+
+
+def existing_user(tx: Transaction, call: Call, name: str) -> User:
+    user = find_user(tx, call, name)
+    if user is None:
+        raise missing(name)
+    return user
+
+
+def user_context(tx: Transaction, user: User) -> dict[str, ContextValue]:
+    """Condition keys describing an existing user: its tags and permissions boundary."""
+    context = resource_tag_context(tx.tags(TAG_KIND, user.id))
+    if user.permissions_boundary:
+        context["iam:PermissionsBoundary"] = user.permissions_boundary
+    return context
+
+
+def authorize_on_user(
+    tx: Transaction, call: Call, action: str, name: str,
+    extra: Mapping[str, ContextValue] | None = None,
+) -> User | None:
+    """Authorize ``action`` on the named user (its real ARN when it exists) and return it."""
+    user = find_user(tx, call, name)
+    if user is None:
+        authorize(call, action, user_arn(call, name), extra)
+        return None
+    authorize(call, action, user.arn, {**user_context(tx, user), **(extra or {})})
+    return user
+
+
+def create_user(
+    env: Env, call: Call, user_name: str, path: str = "/",
+    permissions_boundary: str | None = None, tags: Sequence[Mapping[str, str]] | None = None,
+) -> UserView:
+    new_tags = tags_from(tags)
+    arn = account_arn(call, f"user{path}{user_name}")
+    context: dict[str, ContextValue] = {}
+    if new_tags:
+        context.update(request_tag_context(new_tags))
+    if permissions_boundary:
+        context["iam:PermissionsBoundary"] = permissions_boundary
+    with writing(env, call) as tx:
+        authorize(call, "iam:CreateUser", arn, context)
+        if new_tags:
+            authorize(call, "iam:TagUser", arn, context)
+        if permissions_boundary:
+            checked_boundary(env, tx, permissions_boundary)
+        if find_user(tx, call, user_name) is not None:
+            raise errors.EntityAlreadyExists(f"User with name {user_name} already exists.")
+        if tx.count(User, call.account_id) >= env.quotas.users_per_account:
+            raise errors.LimitExceeded(
+                f"Cannot exceed quota for UsersPerAccount: {env.quotas.users_per_account}"
+            )
+        user = User(
+            call.account_id, new_id(env, IdPrefix.USER), user_name, path, call.request.now,
+            permissions_boundary,
+        )
+        tx.add(user)
+        if new_tags:
+            merge_tags(env, tx, call, TAG_KIND, user.id, new_tags)
+    return UserView(call.account_id, user, new_tags)
+
+
+def get_user(env: Env, call: Call, user_name: str | None = None) -> UserView:
+    with reading(env) as tx:
+        if user_name is None:
+            if call.caller.user is None:
+                account = tx.account(call.account_id)
+                created = account.created if account else call.request.now
+                return UserView(call.account_id, None, (), created)
+            user_name = call.caller.user.name
+        user = authorize_on_user(tx, call, "iam:GetUser", user_name)
+        if user is None:
+            raise missing(user_name)
+        return UserView(call.account_id, user, tx.tags(TAG_KIND, user.id))
+
+
+def update_user(
+    env: Env, call: Call, user_name: str, new_path: str | None = None,
+    new_user_name: str | None = None,
+) -> None:
+    with writing(env, call) as tx:
+        user = authorize_on_user(tx, call, "iam:UpdateUser", user_name)
+        if user is None:
+            raise missing(user_name)
+        renamed = replace(
+            user, name=new_user_name or user.name, path=new_path or user.path
+        )
+        if new_user_name and new_user_name != user.name:
+            authorize(call, "iam:UpdateUser", renamed.arn)
+            other = find_user(tx, call, new_user_name)
+            if other is not None and other.id != user.id:
+                raise errors.EntityAlreadyExists(
+                    f"User with name {new_user_name} already exists."
+                )
+        tx.replace(renamed)
+
+
+def delete_user(env: Env, call: Call, user_name: str) -> None:
+    with writing(env, call) as tx:
+        user = authorize_on_user(tx, call, "iam:DeleteUser", user_name)
+        if user is None:
+            raise missing(user_name)
+        _refuse_if_in_use(tx, call, user)
+        tx.remove_tags(TAG_KIND, user.id, [tag.key for tag in tx.tags(TAG_KIND, user.id)])
+        tx.remove(User, user.id)
+
+
+def _refuse_if_in_use(tx: Transaction, call: Call, user: User) -> None:
+    """AWS refuses to delete a user that still has anything attached to it."""
+    checks: list[tuple[bool, str]] = [
+        (bool(tx.count(AccessKey, call.account_id, user_id=user.id)),
+         "must delete access keys first"),
+        (bool(tx.lefts("member", user.id)), "must remove users from group first"),
+        (bool(tx.attached(PrincipalKind.USER, user.id)), "must detach all policies first"),
+        (bool(tx.inline_policies(PrincipalKind.USER, user.id)), "must delete policies first"),
+        (bool(tx.count(SigningCertificate, call.account_id, user_id=user.id)),
+         "must delete signing certificates first"),
+        (bool(tx.count(SSHPublicKey, call.account_id, user_id=user.id)),
+         "must delete SSH public keys first"),
+    ]
+    for in_use, what in checks:
+        if in_use:
+            raise errors.DeleteConflict(f"Cannot delete entity, {what}.")
+
+
+def list_users(
+    env: Env, call: Call, path_prefix: str = "/", marker: str | None = None,
+    max_items_: int | None = None,
+) -> Page[User]:
+    limit = max_items(max_items_)
+    with reading(env) as tx:
+        authorize(call, "iam:ListUsers", account_arn(call, f"user{path_prefix}"))
+        users = tx.page(
+            User, call.account_id, path_prefix=path_prefix, after=decode_marker(marker),
+            limit=limit + 1,
+        )
+    return page_of(users, limit, lambda user: user.name.lower())
+
+
+def tag_user(env: Env, call: Call, user_name: str, tags: Sequence[Mapping[str, str]]) -> None:
+    tag_resource(
+        env, call, "iam:TagUser", TAG_KIND, lambda tx: existing_user(tx, call, user_name),
+        lambda user: user.arn, tags,
+    )
+
+
+def untag_user(env: Env, call: Call, user_name: str, tag_keys: Sequence[str]) -> None:
+    untag_resource(
+        env, call, "iam:UntagUser", TAG_KIND, lambda tx: existing_user(tx, call, user_name),
+        lambda user: user.arn, tag_keys,
+    )
+
+
+def list_user_tags(
+    env: Env, call: Call, user_name: str, marker: str | None = None,
+    max_items_: int | None = None,
+) -> Page[Tag]:
+    with reading(env) as tx:
+        user = authorize_on_user(tx, call, "iam:ListUserTags", user_name)
+        if user is None:
+            raise missing(user_name)
+        tags = tx.tags(TAG_KIND, user.id)
+    return slice_page(tags, marker, max_items(max_items_))
+
+
+# -- the user's policies and boundary ------------------------------------------------------
+def put_user_policy(
+    env: Env, call: Call, user_name: str, policy_name: str, policy_document: str
+) -> None:
+    with writing(env, call) as tx:
+        user = _authorized_user(tx, call, "iam:PutUserPolicy", user_name)
+        principal_policies.put_inline(
+            env, tx, call, PrincipalKind.USER, user.id, policy_name, policy_document
+        )
+
+
+def get_user_policy(env: Env, call: Call, user_name: str, policy_name: str) -> InlinePolicy:
+    with reading(env) as tx:
+        user = _authorized_user(tx, call, "iam:GetUserPolicy", user_name)
+        return principal_policies.get_inline(
+            tx, PrincipalKind.USER, user.id, user.name, policy_name
+        )
+
+
+def delete_user_policy(env: Env, call: Call, user_name: str, policy_name: str) -> None:
+    with writing(env, call) as tx:
+        user = _authorized_user(tx, call, "iam:DeleteUserPolicy", user_name)
+        principal_policies.delete_inline(tx, PrincipalKind.USER, user.id, user.name, policy_name)
+
+
+def list_user_policies(
+    env: Env, call: Call, user_name: str, marker: str | None = None,
+    max_items_: int | None = None,
+) -> Page[str]:
+    with reading(env) as tx:
+        user = _authorized_user(tx, call, "iam:ListUserPolicies", user_name)
+        return principal_policies.list_inline(
+            tx, PrincipalKind.USER, user.id, marker, max_items_
+        )
+
+
+def attach_user_policy(env: Env, call: Call, user_name: str, policy_arn: str) -> None:
+    with writing(env, call) as tx:
+        user = _authorized_user(
+            tx, call, "iam:AttachUserPolicy", user_name, {"iam:PolicyARN": policy_arn}
+        )
+        principal_policies.attach(env, tx, call, PrincipalKind.USER, user.id, policy_arn)
+
+
+def detach_user_policy(env: Env, call: Call, user_name: str, policy_arn: str) -> None:
+    with writing(env, call) as tx:
+        user = _authorized_user(
+            tx, call, "iam:DetachUserPolicy", user_name, {"iam:PolicyARN": policy_arn}
+        )
+        principal_policies.detach(tx, PrincipalKind.USER, user.id, policy_arn)
+
+
+def list_attached_user_policies(
+    env: Env, call: Call, user_name: str, path_prefix: str = "/", marker: str | None = None,
+    max_items_: int | None = None,
+) -> Page[principal_policies.AttachedPolicy]:
+    with reading(env) as tx:
+        user = _authorized_user(tx, call, "iam:ListAttachedUserPolicies", user_name)
+        return principal_policies.list_attached(
+            env, tx, PrincipalKind.USER, user.id, path_prefix, marker, max_items_
+        )
+
+
+def put_user_permissions_boundary(
+    env: Env, call: Call, user_name: str, permissions_boundary: str
+) -> None:
+    with writing(env, call) as tx:
+        user = _authorized_user(
+            tx, call, "iam:PutUserPermissionsBoundary", user_name,
+            {"iam:PermissionsBoundary": permissions_boundary},
+        )
+        checked_boundary(env, tx, permissions_boundary)
+        tx.replace(replace(user, permissions_boundary=permissions_boundary))
+
+
+def delete_user_permissions_boundary(env: Env, call: Call, user_name: str) -> None:
+    with writing(env, call) as tx:
+        user = _authorized_user(tx, call, "iam:DeleteUserPermissionsBoundary", user_name)
+        tx.replace(replace(user, permissions_boundary=None))
+
+
+def _authorized_user(
+    tx: Transaction, call: Call, action: str, name: str,
+    extra: Mapping[str, ContextValue] | None = None,
+) -> User:
+    user = authorize_on_user(tx, call, action, name, extra)
+    if user is None:
+        raise missing(name)
+    return user

@@ -1,0 +1,36 @@
+"""What the services need from the outside world, as protocols (implemented in crypto/, etc.)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Protocol
+
+from iamd.domain.identifiers import RandomSource
+
+__all__ = ["Clock", "RandomSource", "Sealer", "SystemClock", "SystemRandom"]
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, tz-aware UTC."""
+
+
+class Sealer(Protocol):
+    """Authenticated encryption of secrets at rest, bound to a context (e.g. the key id)."""
+
+    def seal(self, plaintext: bytes, *, context: bytes) -> bytes: ...
+
+    def unseal(self, sealed: bytes, *, context: bytes) -> bytes: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class SystemRandom:
+    """Random text from the operating system's CSPRNG (`secrets`)."""
+
+    def text(self, alphabet: str, length: int) -> str:
+        return "".join(secrets.choice(alphabet) for _ in range(length))

@@ -1,0 +1,132 @@
+"""The storage contract the services use: transactions over typed entity tables.
+
+Entities are the frozen dataclasses of `iamd.domain.entities`; the store maps each class to
+its table. Every operation of a service runs in one transaction: `Store.write(account_id)`
+serializes the writers of one account (so quotas checked inside it hold) and bumps the
+account's version, which is what caches of authorization data are keyed on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from iamd.domain.entities import Account, InlinePolicy, PolicyVersion, PrincipalKind, Tag
+
+E = TypeVar("E")
+
+
+class DuplicateEntity(Exception):
+    """An insert met a unique constraint (the name or id exists)."""
+
+
+class AccountGone(Exception):
+    """A write was started for an account that does not exist (any more)."""
+
+
+class Transaction(Protocol):
+    # -- generic entity tables -------------------------------------------------------------
+    def add(self, entity: object) -> None:
+        """Insert; raises DuplicateEntity when the id or (account, name) is taken."""
+
+    def replace(self, entity: object) -> None:
+        """Update every field of the stored row with the same id."""
+
+    def remove(self, kind: type, entity_id: str) -> None: ...
+
+    def get(self, kind: type[E], account_id: str, name: str) -> E | None:
+        """By name, case-insensitively (IAM names are unique regardless of case)."""
+
+    def get_by_id(self, kind: type[E], entity_id: str) -> E | None: ...
+
+    def find(self, kind: type[E], account_id: str, **equal: Any) -> list[E]:
+        """Rows whose columns equal the given values, oldest first."""
+
+    def page(
+        self, kind: type[E], account_id: str, *, path_prefix: str = "/",
+        after: str | None = None, limit: int = 100, ids: Sequence[str] | None = None,
+    ) -> list[E]:
+        """Named entities in name order (case-insensitive), after the name key ``after``;
+        only those under ``path_prefix``, and among ``ids`` when given."""
+
+    def count(self, kind: type, account_id: str, **equal: Any) -> int: ...
+
+    # -- relations ---------------------------------------------------------------------------
+    def link(self, relation: str, account_id: str, left: str, right: str) -> bool:
+        """Add the pair; False when it was already there."""
+
+    def unlink(self, relation: str, left: str, right: str) -> bool:
+        """Remove the pair; False when it was not there."""
+
+    def rights(self, relation: str, left: str) -> list[str]: ...
+
+    def lefts(self, relation: str, right: str) -> list[str]: ...
+
+    # -- managed policy attachments (policy ARN to principal) ---------------------------------
+    def attach(
+        self, account_id: str, policy_arn: str, kind: PrincipalKind, principal_id: str
+    ) -> bool: ...
+
+    def detach(self, policy_arn: str, kind: PrincipalKind, principal_id: str) -> bool: ...
+
+    def attached(self, kind: PrincipalKind, principal_id: str) -> list[str]: ...
+
+    def attachments(self, account_id: str, policy_arn: str) -> list[tuple[PrincipalKind, str]]: ...
+
+    def attachment_counts(self, account_id: str) -> dict[str, int]:
+        """Per policy ARN, how many principals of the account have it attached."""
+
+    # -- inline policies --------------------------------------------------------------------
+    def inline_policies(self, kind: PrincipalKind, owner_id: str) -> list[InlinePolicy]: ...
+
+    def put_inline(self, policy: InlinePolicy) -> None: ...
+
+    def delete_inline(self, kind: PrincipalKind, owner_id: str, name: str) -> bool: ...
+
+    # -- managed policy versions ------------------------------------------------------------
+    def versions(self, policy_id: str) -> list[PolicyVersion]: ...
+
+    # -- tags -------------------------------------------------------------------------------
+    def tags(self, resource_kind: str, resource_id: str) -> list[Tag]: ...
+
+    def put_tags(
+        self, account_id: str, resource_kind: str, resource_id: str, tags: Sequence[Tag]
+    ) -> None: ...
+
+    def remove_tags(self, resource_kind: str, resource_id: str, keys: Sequence[str]) -> None: ...
+
+    # -- accounts ---------------------------------------------------------------------------
+    def account(self, account_id: str) -> Account | None: ...
+
+    def accounts(self) -> list[Account]: ...
+
+    def add_account(self, account: Account) -> None: ...
+
+    def account_version(self, account_id: str) -> int | None: ...
+
+    def account_of_alias(self, alias: str) -> str | None: ...
+
+    def aliases(self, account_id: str) -> list[str]: ...
+
+    def add_alias(self, account_id: str, alias: str) -> None: ...
+
+    def remove_alias(self, account_id: str, alias: str) -> bool: ...
+
+    def remove_account(self, account_id: str) -> None:
+        """Delete the account and everything in it."""
+
+
+class Store(Protocol):
+    def read(self) -> AbstractContextManager[Transaction]: ...
+
+    def write(self, account_id: str | None = None) -> AbstractContextManager[Transaction]:
+        """A write transaction; with ``account_id``, locks that account and bumps its version
+        (raises AccountGone when it does not exist)."""
+
+    def record_key_use(self, key_id: str, when: datetime, service: str, region: str) -> None:
+        """Stamp an access key's last use, in its own short transaction, without taking the
+        account lock or bumping its version (bookkeeping, not authorization data)."""
+
+    def close(self) -> None: ...

@@ -1,0 +1,99 @@
+"""Users and access keys, as use cases (no HTTP): the rules AWS applies."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from iamd.domain import errors
+from iamd.service.iam import access_keys, users
+
+from .conftest import ACCOUNT, Callers
+
+ALLOW_ALL = json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+)
+
+
+def test_create_get_list_delete(callers: Callers) -> None:
+    env, root = callers.env, callers.root()
+    made = users.create_user(env, root, "alice", "/team/", tags=[{"Key": "k", "Value": "v"}])
+    assert made.user is not None
+    assert made.user.arn == f"arn:aws:iam::{ACCOUNT}:user/team/alice"
+    assert made.user.id.startswith("AIDA") and len(made.user.id) == 21
+    got = users.get_user(env, root, "ALICE")  # names are case-insensitive
+    assert got.user == made.user and [t.key for t in got.tags] == ["k"]
+    with pytest.raises(errors.EntityAlreadyExists):
+        users.create_user(env, root, "Alice")
+    assert [u.name for u in users.list_users(env, root).items] == ["alice"]
+    assert users.list_users(env, root, path_prefix="/other/").items == []
+    users.delete_user(env, root, "alice")
+    with pytest.raises(errors.NoSuchEntity, match="The user with name alice cannot be found"):
+        users.get_user(env, root, "alice")
+
+
+def test_new_user_can_do_nothing_and_gets_awss_message(callers: Callers) -> None:
+    bob = callers.user("bob")
+    with pytest.raises(errors.AccessDenied) as denied:
+        users.list_users(callers.env, bob)
+    assert denied.value.message == (
+        f"User: arn:aws:iam::{ACCOUNT}:user/bob is not authorized to perform: iam:ListUsers "
+        f"on resource: arn:aws:iam::{ACCOUNT}:user/ because no identity-based policy allows "
+        "the iam:ListUsers action"
+    )
+
+
+def test_inline_allow_then_explicit_deny(callers: Callers) -> None:
+    env = callers.env
+    users.create_user(env, callers.root(), "carol")
+    users.put_user_policy(env, callers.root(), "carol", "all", ALLOW_ALL)
+    assert users.list_users(env, callers.user("carol")).items
+    deny = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Action": "iam:ListUsers", "Resource": "*"}]})
+    users.put_user_policy(env, callers.root(), "carol", "deny", deny)
+    with pytest.raises(errors.AccessDenied, match="with an explicit deny in an identity-based"):
+        users.list_users(env, callers.user("carol"))
+
+
+def test_pagination(callers: Callers) -> None:
+    env, root = callers.env, callers.root()
+    for index in range(7):
+        users.create_user(env, root, f"u{index}")
+    first = users.list_users(env, root, max_items_=3)
+    assert [u.name for u in first.items] == ["u0", "u1", "u2"] and first.is_truncated
+    second = users.list_users(env, root, marker=first.marker, max_items_=3)
+    third = users.list_users(env, root, marker=second.marker, max_items_=3)
+    assert [u.name for u in second.items + third.items] == ["u3", "u4", "u5", "u6"]
+    assert not third.is_truncated
+
+
+def test_access_key_quota_and_secret_sealed(callers: Callers) -> None:
+    env, root = callers.env, callers.root()
+    users.create_user(env, root, "dave")
+    first = access_keys.create_access_key(env, root, "dave")
+    access_keys.create_access_key(env, root, "dave")
+    with pytest.raises(errors.LimitExceeded, match="AccessKeysPerUser: 2"):
+        access_keys.create_access_key(env, root, "dave")
+    assert first.secret_access_key.encode() not in first.key.sealed_secret
+    with pytest.raises(errors.DeleteConflict, match="must delete access keys first"):
+        users.delete_user(env, root, "dave")
+
+
+def test_deactivated_key_stops_authenticating(callers: Callers) -> None:
+    env, root = callers.env, callers.root()
+    users.create_user(env, root, "erin")
+    key = access_keys.create_access_key(env, root, "erin").key
+    assert callers.authn.credential(key.id) is not None
+    access_keys.update_access_key(env, root, key.id, "Inactive", "erin")
+    assert callers.authn.credential(key.id) is None
+
+
+def test_policy_change_is_seen_on_next_call(callers: Callers) -> None:
+    env, root = callers.env, callers.root()
+    users.create_user(env, root, "frank")
+    users.attach_user_policy(env, root, "frank", "arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    assert users.list_users(env, callers.user("frank")).items
+    users.detach_user_policy(env, root, "frank", "arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    with pytest.raises(errors.AccessDenied):
+        users.list_users(env, callers.user("frank"))
