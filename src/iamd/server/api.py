@@ -7,12 +7,14 @@ with the request id and answered as a 500 ServiceFailure that reveals nothing.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import NoReturn
 from urllib.parse import parse_qsl
 
 from iamd.domain import errors
@@ -75,12 +77,10 @@ class Api:
             outcome["access_key_id"] = signed.access_key_id
             now = self._env.clock.now()
             credential = self._authn.credential(signed.access_key_id)
-            secret = credential.secret_access_key if credential else _DUMMY_SECRET
-            sigv4.verify(signed, secret, now, max_skew=self._config.clock_skew)
             if credential is None:
-                raise errors.InvalidClientTokenId(
-                    "The security token included in the request is invalid."
-                )
+                self._refuse_unknown_key(signed, now)
+            sigv4.verify(signed, credential.secret_access_key, now,
+                         max_skew=self._config.clock_skew)
             if signed.security_token is not None:
                 raise errors.InvalidClientTokenId(
                     "The security token included in the request is invalid."
@@ -115,6 +115,15 @@ class Api:
         outcome["ms"] = round((time.perf_counter() - started) * 1000, 2)
         log.info("request", extra={"fields": outcome})
         return response
+
+    def _refuse_unknown_key(self, signed: sigv4.SignedRequest, now: datetime) -> NoReturn:
+        """Check the signature against a dummy secret first, so that an unknown key and a
+        wrong signature take the same path and time; the answer is InvalidClientTokenId."""
+        with contextlib.suppress(errors.AuthenticationError):
+            sigv4.verify(signed, _DUMMY_SECRET, now, max_skew=self._config.clock_skew)
+        raise errors.InvalidClientTokenId(
+            "The security token included in the request is invalid."
+        )
 
     def _pairs(self, request: HttpRequest) -> Sequence[tuple[str, str]]:
         pairs = [
