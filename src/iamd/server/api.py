@@ -74,12 +74,13 @@ class Api:
                 request.method, request.path, request.query, request.headers, request.body
             )
             service = signed.service if signed.service in _SERVICES else "iam"
+            # A request signed for another service's scope is refused by `verify` below.
             outcome["access_key_id"] = signed.access_key_id
             now = self._env.clock.now()
             credential = self._authn.credential(signed.access_key_id)
             if credential is None:
                 self._refuse_unknown_key(signed, now)
-            sigv4.verify(signed, credential.secret_access_key, now,
+            sigv4.verify(signed, credential.secret_access_key, now, expected_service=service,
                          max_skew=self._config.clock_skew)
             if signed.security_token is not None:
                 raise errors.InvalidClientTokenId(
@@ -120,7 +121,8 @@ class Api:
         """Check the signature against a dummy secret first, so that an unknown key and a
         wrong signature take the same path and time; the answer is InvalidClientTokenId."""
         with contextlib.suppress(errors.AuthenticationError):
-            sigv4.verify(signed, _DUMMY_SECRET, now, max_skew=self._config.clock_skew)
+            sigv4.verify(signed, _DUMMY_SECRET, now, expected_service=signed.service,
+                         max_skew=self._config.clock_skew)
         raise errors.InvalidClientTokenId(
             "The security token included in the request is invalid."
         )

@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
-from sqlalchemy.pool import NullPool
 
 
 def is_sqlite(url: str) -> bool:
@@ -21,7 +20,8 @@ def make_engine(url: str) -> Engine:
             url,
             isolation_level="AUTOCOMMIT",
             connect_args={"timeout": 30, "check_same_thread": False},
-            poolclass=NullPool if ":memory:" not in url else None,
+            pool_size=8,
+            max_overflow=8,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
