@@ -6,10 +6,6 @@ from typing import Annotated
 
 import typer
 
-from iamd import bootstrap
-from iamd.domain.errors import IamError
-from iamd.service import accounts
-
 from ._options import DatabaseUrl, DataDir, fail, settings
 
 account_app = typer.Typer(no_args_is_help=True, help="Accounts and their root users.")
@@ -28,6 +24,10 @@ def create(
     data_dir: DataDir = None,
 ) -> None:
     """Create an account and its root user; print the root access key once."""
+    from iamd import bootstrap
+    from iamd.domain.errors import IamError
+    from iamd.service import accounts
+
     services = bootstrap.build(settings(database_url=database_url, data_dir=data_dir))
     try:
         made = accounts.create_account(
@@ -47,6 +47,9 @@ def create(
 @account_app.command("list")
 def list_(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
     """List the accounts: id, creation time, email and aliases."""
+    from iamd import bootstrap
+    from iamd.service import accounts
+
     services = bootstrap.build(settings(database_url=database_url, data_dir=data_dir))
     try:
         for summary in accounts.list_accounts(services.env):
@@ -66,6 +69,10 @@ def delete(
     data_dir: DataDir = None,
 ) -> None:
     """Delete an account and everything in it (users, roles, policies, keys...)."""
+    from iamd import bootstrap
+    from iamd.domain.errors import IamError
+    from iamd.service import accounts
+
     if not yes:
         raise fail("deleting an account removes everything in it; add --yes to confirm", 2)
     services = bootstrap.build(settings(database_url=database_url, data_dir=data_dir))

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
-from starlette.applications import Starlette
 
-from iamd import bootstrap
-from iamd.domain.errors import IamError
-from iamd.server.logs import configure_logging
-from iamd.service import accounts
 from iamd.settings import Settings
-from iamd.storage.sql import migrate
 
 from ._options import DatabaseUrl, DataDir, fail, settings
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+    from iamd.service import accounts
 
 db_app = typer.Typer(no_args_is_help=True, help="The database schema.")
 
@@ -35,6 +33,13 @@ def serve(
         help="Server processes [env IAMD_WORKERS; default 1]", show_default=False)] = None,
 ) -> None:
     """Run the IAM API server; on first start, create an account and print its root key once."""
+    import uvicorn
+
+    from iamd import bootstrap
+    from iamd.domain.errors import IamError
+    from iamd.server.logs import configure_logging
+    from iamd.service import accounts
+
     config = settings(host=host, port=port, database_url=database_url, data_dir=data_dir,
                       workers=workers)
     configure_logging(config.log_level)
@@ -61,6 +66,9 @@ def serve(
 
 def worker_app() -> Starlette:
     """The app of one worker process of ``serve --workers N`` (settings from IAMD_*)."""
+    from iamd import bootstrap
+    from iamd.server.logs import configure_logging
+
     config = settings()
     configure_logging(config.log_level)
     return bootstrap.app(bootstrap.build(config))
@@ -96,6 +104,8 @@ def _announce(made: accounts.NewAccount, config: Settings) -> None:
 @db_app.command("upgrade")
 def upgrade(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
     """Apply pending schema migrations."""
+    from iamd.storage.sql import migrate
+
     config = settings(database_url=database_url, data_dir=data_dir)
     if config.uses_data_dir_database:
         config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
