@@ -4,6 +4,11 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The aws CLI v1 swaps in its own botocore when imported: it lives in a virtualenv of its own
+# and the integration tests run it as a subprocess.
+AWSCLI_VENV := .venv-awscli
+AWSCLI := $(AWSCLI_VENV)/bin/aws
+AWSCLI_VERSION := 1.46.3
 
 .PHONY: test lint typecheck contracts pytest bench clean
 
@@ -12,6 +17,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+$(AWSCLI):
+	$(PYTHON) -m venv $(AWSCLI_VENV)
+	$(AWSCLI_VENV)/bin/pip install --quiet awscli==$(AWSCLI_VERSION)
 
 test: lint typecheck contracts pytest
 
@@ -24,7 +33,7 @@ typecheck: $(STAMP)
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(AWSCLI)
 	$(BIN)/pytest -n 2
 
 bench: $(STAMP)
@@ -32,4 +41,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/engine.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(AWSCLI_VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

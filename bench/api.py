@@ -9,8 +9,8 @@ Run from the repository root (moto, with Flask for its server, comes with the ``
 Operations: GetUser, ListUsers returning 100 and 1,000 users (PathPrefix, MaxItems 1000),
 CreateUser+DeleteUser (one pair is one operation) and an AccessDenied call (a user without
 policies calls GetUser: iamd answers 403 AccessDenied; moto, which authorizes nothing,
-answers 200: both are shown, labelled). The callers are an IAM user with a customer managed
-policy allowing ``iam:*`` (``--caller root`` uses the root key instead), so iamd verifies every
+answers 200: both are shown, labelled). The caller is an IAM user with an inline policy
+allowing ``iam:*`` (``--caller root`` uses the root key instead), so iamd verifies every
 signature and authorizes every call against a policy.
 
 Each figure: 1 and 4 client processes (``--clients``), each with a keep-alive connection,
@@ -365,13 +365,12 @@ def create_access_key(iam: Any, user: str) -> Credentials:
 
 
 def set_up(server: Server, caller: str, threads: int = 6) -> Fixture:
-    """The operator (``iam:*`` through a managed policy), the denied user, 1,000 users."""
+    """The operator (an inline policy allowing ``iam:*``), the denied user, 1,000 users."""
     started = time.perf_counter()
     iam = boto3_client(server.port, server.root)
-    policy_arn = iam.create_policy(PolicyName=OPERATOR_POLICY,
-                                   PolicyDocument=json.dumps(ALLOW_IAM))["Policy"]["Arn"]
     iam.create_user(UserName=OPERATOR)
-    iam.attach_user_policy(UserName=OPERATOR, PolicyArn=policy_arn)
+    iam.put_user_policy(UserName=OPERATOR, PolicyName=OPERATOR_POLICY,
+                        PolicyDocument=json.dumps(ALLOW_IAM))
     operator = create_access_key(iam, OPERATOR)
     iam.create_user(UserName=DENIED)
     denied = create_access_key(iam, DENIED)
@@ -872,6 +871,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = ("iamd", "moto") if args.only == "both" else (args.only,)
     print(f"python {sys.version.split()[0]} on {sys.platform}, {os.cpu_count()} CPUs; "
           f"{args.duration:g} s per figure, median of {args.runs} run(s); caller: {args.caller}")
+    print_load("load average before")
     started: list[Server] = []
     servers: dict[str, tuple[Server, Fixture]] = {}
     with tempfile.TemporaryDirectory(prefix="iamd-bench-") as scratch:
@@ -894,8 +894,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("scale test: skipped (no --database-url)")
         else:
             scale = run_scale(args, workdir)
+    print_load("load average after")
     print_targets(table, scale)
     return 0
+
+
+def print_load(label: str) -> None:
+    """The 1-minute load average: another job on this shared machine skews every figure."""
+    load = os.getloadavg()[0]
+    busy = load > 0.5 * (os.cpu_count() or 1)
+    print(f"{label}: {load:.2f}" + (" (WARNING: busy machine)" if busy else ""), flush=True)
 
 
 if __name__ == "__main__":

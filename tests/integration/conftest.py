@@ -152,7 +152,7 @@ class Account:
                service: str = "iam") -> Any:
         key_id, secret = key_id or self.key_id, secret or self.secret
         cached = self.clients.get((service, key_id))
-        if cached is None or secret != self.secret and key_id == self.key_id:
+        if cached is None or (secret != self.secret and key_id == self.key_id):
             cached = boto3.client(
                 service, endpoint_url=self.server.endpoint, aws_access_key_id=key_id,
                 aws_secret_access_key=secret, config=NO_RETRIES,

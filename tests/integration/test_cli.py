@@ -26,7 +26,9 @@ def test_first_start_prints_root_key_once(fresh_database: Database, tmp_path: Pa
         printed = server.stdout_path.read_text()
         key_id = re.search(r"export AWS_ACCESS_KEY_ID=(\S+)", printed)
         secret = re.search(r"export AWS_SECRET_ACCESS_KEY=(\S+)", printed)
-        assert key_id and secret and "created account 111122223333" in printed
+        assert key_id
+        assert secret
+        assert "created account 111122223333" in printed
         assert f"aws --endpoint-url {server.endpoint} iam get-user" in printed
         root = Account(server, "111122223333", key_id.group(1), secret.group(1))
         assert root.iam.get_user()["User"]["Arn"] == "arn:aws:iam::111122223333:root"
@@ -56,7 +58,8 @@ def test_account_create_list_delete_while_server_runs(account: Account) -> None:
     made = iamd(database, "account", "create", "--account-id", "444455556666",
                 "--email", "ops@example.com", "--root-access-key-id", "AKIATESTTESTTEST0001",
                 "--root-secret-access-key", "test-secret-key-0001").stdout
-    assert "444455556666" in made and "test-secret-key-0001" not in made
+    assert "444455556666" in made
+    assert "test-secret-key-0001" not in made
     listed = iamd(database, "account", "list").stdout
     assert re.search(r"^444455556666\t\S+\tops@example.com\t-$", listed, re.M)
     other = Account(account.server, "444455556666", "AKIATESTTESTTEST0001",
@@ -64,7 +67,8 @@ def test_account_create_list_delete_while_server_runs(account: Account) -> None:
     other.iam.create_user(UserName="temp")
     duplicate = iamd(database, "account", "create", "--account-id", "444455556666",
                      check=False)
-    assert duplicate.returncode == 1 and "already exists" in duplicate.stderr
+    assert duplicate.returncode == 1
+    assert "already exists" in duplicate.stderr
     refused = iamd(database, "account", "delete", "--account-id", "444455556666", check=False)
     assert refused.returncode == 2
     iamd(database, "account", "delete", "--account-id", "444455556666", "--yes")
@@ -77,7 +81,8 @@ def test_account_create_list_delete_while_server_runs(account: Account) -> None:
 def test_bad_account_options(fresh_database: Database) -> None:
     for args in (["--account-id", "12"], ["--root-access-key-id", "AKIAONLYTHEIDXXXXXXX"]):
         done = iamd(fresh_database, "account", "create", *args, check=False)
-        assert done.returncode == 1 and done.stderr.startswith("iamd: ")
+        assert done.returncode == 1
+        assert done.stderr.startswith("iamd: ")
         assert "Traceback" not in done.stderr
 
 

@@ -30,13 +30,13 @@ def test_twenty_clients_lose_no_update_and_keep_quotas(account: Account) -> None
         for round_ in range(6):
             arn = POLICIES[(index + round_) % len(POLICIES)]
             calls = [
-                lambda: client.attach_user_policy(UserName="busy", PolicyArn=arn),
-                lambda: client.create_access_key(UserName="busy"),
-                lambda: client.detach_user_policy(UserName="busy", PolicyArn=arn),
+                (client.attach_user_policy, {"UserName": "busy", "PolicyArn": arn}),
+                (client.create_access_key, {"UserName": "busy"}),
+                (client.detach_user_policy, {"UserName": "busy", "PolicyArn": arn}),
             ]
-            for call in calls[: 2 if (index + round_) % 3 else 3]:
+            for call, kwargs in calls[: 2 if (index + round_) % 3 else 3]:
                 try:
-                    call()
+                    call(**kwargs)
                     key = "ok"
                 except ClientError as error:
                     key = error.response["Error"]["Code"]
@@ -48,7 +48,8 @@ def test_twenty_clients_lose_no_update_and_keep_quotas(account: Account) -> None
 
     attached = account.iam.list_attached_user_policies(UserName="busy")["AttachedPolicies"]
     keys = account.iam.list_access_keys(UserName="busy")["AccessKeyMetadata"]
-    assert len(attached) <= 10 and len(keys) == 2
+    assert len(attached) <= 10
+    assert len(keys) == 2
     assert set(outcomes) <= {"ok", "LimitExceeded", "NoSuchEntity"}, outcomes
     assert outcomes["LimitExceeded"] > 0  # the quotas were really contended
     # No lost update: what the server lists is exactly what a serial replay would keep.

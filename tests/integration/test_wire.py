@@ -52,7 +52,7 @@ def signed(account: Account, form: dict[str, str], *, secret: str | None = None,
     if when is None:
         signer.add_auth(request)
     else:
-        with mock.patch.object(botocore.auth, "get_current_datetime", lambda: when):
+        with mock.patch.object(botocore.auth, "get_current_datetime", return_value=when):
             signer.add_auth(request)
     return body, dict(request.headers.items())
 
@@ -116,7 +116,8 @@ def test_presigned_urls(account: Account) -> None:
         assert ET.fromstring(response.read()).find(f"{NS}ListUsersResult") is not None
     get_url = presigned_get(account, LIST_USERS, 60)
     status, root = raw(account.server, b"", method="GET", query=get_url.split("?", 1)[1])
-    assert status == 200 and root.find(f"{NS}ListUsersResult") is not None
+    assert status == 200
+    assert root.find(f"{NS}ListUsersResult") is not None
     tampered = get_url.replace("Action=ListUsers", "Action=ListRoles")
     status, root = raw(account.server, b"", method="GET", query=tampered.split("?", 1)[1])
     assert (status, error_of(root)[0]) == (403, "SignatureDoesNotMatch")
@@ -126,7 +127,8 @@ def test_expired_presigned_url(account: Account) -> None:
     get_url = presigned_get(account, LIST_USERS, 1)
     time.sleep(2.1)
     status, root = raw(account.server, b"", method="GET", query=get_url.split("?", 1)[1])
-    assert status == 403 and error_of(root)[0] in {"SignatureDoesNotMatch", "AccessDenied"}
+    assert status == 403
+    assert error_of(root)[0] in {"SignatureDoesNotMatch", "AccessDenied"}
 
 
 @pytest.mark.parametrize(
@@ -145,7 +147,9 @@ def test_bad_input_gets_an_aws_error_and_stores_nothing(account: Account, form: 
                                                        code: str | None) -> None:
     status, root = raw(account.server, *signed(account, form))
     got_code, message = error_of(root)
-    assert 400 <= status < 500 and got_code and message
+    assert 400 <= status < 500
+    assert got_code
+    assert message
     if code:
         assert got_code == code
     assert account.iam.list_users()["Users"] == []

@@ -689,7 +689,7 @@ def test_lone_surrogates_and_bad_escapes_are_a_plain_mismatch(damage):
     refused(damage(iam_post()))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     method=st.text(max_size=8),
     path=st.text(max_size=40),

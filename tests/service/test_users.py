@@ -21,9 +21,11 @@ def test_create_get_list_delete(callers: Callers) -> None:
     made = users.create_user(env, root, "alice", "/team/", tags=[{"Key": "k", "Value": "v"}])
     assert made.user is not None
     assert made.user.arn == f"arn:aws:iam::{ACCOUNT}:user/team/alice"
-    assert made.user.id.startswith("AIDA") and len(made.user.id) == 21
+    assert made.user.id.startswith("AIDA")
+    assert len(made.user.id) == 21
     got = users.get_user(env, root, "ALICE")  # names are case-insensitive
-    assert got.user == made.user and [t.key for t in got.tags] == ["k"]
+    assert got.user == made.user
+    assert [t.key for t in got.tags] == ["k"]
     with pytest.raises(errors.EntityAlreadyExists):
         users.create_user(env, root, "Alice")
     assert [u.name for u in users.list_users(env, root).items] == ["alice"]
@@ -61,7 +63,8 @@ def test_pagination(callers: Callers) -> None:
     for index in range(7):
         users.create_user(env, root, f"u{index}")
     first = users.list_users(env, root, max_items_=3)
-    assert [u.name for u in first.items] == ["u0", "u1", "u2"] and first.is_truncated
+    assert [u.name for u in first.items] == ["u0", "u1", "u2"]
+    assert first.is_truncated
     second = users.list_users(env, root, marker=first.marker, max_items_=3)
     third = users.list_users(env, root, marker=second.marker, max_items_=3)
     assert [u.name for u in second.items + third.items] == ["u3", "u4", "u5", "u6"]

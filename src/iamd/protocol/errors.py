@@ -104,9 +104,13 @@ def _modelled_errors(service: str) -> dict[str, tuple[int, bool]]:
     """code -> (status, sender fault) from the model's error shapes."""
     table: dict[str, tuple[int, bool]] = {}
     for shape in service_model(service).error_shapes:
+        # A shape without the error trait is known by its name, as a 400 Sender error.
         error = shape.metadata.get("error") or {}
-        code = error.get("code", shape.name)
-        table[code] = (int(error.get("httpStatusCode", 400)), bool(error.get("senderFault")))
+        status = int(error.get("httpStatusCode", 400))
+        table[error.get("code", shape.name)] = (
+            status,
+            bool(error.get("senderFault", status < 500)),
+        )
     return table
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import functools
 import re
+import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -76,12 +77,19 @@ def _read_escape(pattern: str, start: int) -> tuple[str, int]:
             if end < 0:
                 raise UnsupportedPattern(f"unterminated \\p{{ in {pattern!r}")
             return pattern[start : end + 1], end + 1
+        if start + 2 >= len(pattern):
+            raise UnsupportedPattern(f"pattern ends inside a category: {pattern!r}")
         return pattern[start : start + 3], start + 3
     if letter in _UNSUPPORTED_ESCAPES:
         raise UnsupportedPattern(f"escape \\{letter} in {pattern!r}")
     if letter == "x" and pattern.startswith("{", start + 2):
         end = pattern.find("}", start + 2)
-        code_point = int(pattern[start + 3 : end], 16)
+        try:
+            code_point = int(pattern[start + 3 : end], 16) if end > 0 else -1
+        except ValueError:
+            code_point = -1
+        if not 0 <= code_point <= sys.maxunicode:
+            raise UnsupportedPattern(f"bad \\x{{...}} escape in {pattern!r}")
         return f"\\U{code_point:08x}", end + 1
     return pattern[start : start + 2], start + 2
 
@@ -195,29 +203,28 @@ def _build_tree(pairs: Sequence[tuple[str, str]], top_names: frozenset[str]) -> 
     """The pairs whose first segment is a member of the input, as a tree of segments."""
     root: dict[str, _Node] = {}
     for key, value in pairs:
-        dot = key.find(".")
-        head = key if dot < 0 else key[:dot]
+        parts = key.split(".")
+        head = parts[0]
         if head not in top_names:
             continue
         node = root.get(head)
         if node is None:
             node = root[head] = _Node()
-        if dot >= 0:
-            for part in key[dot + 1 :].split("."):
-                children = node.children
-                if children is None:
-                    children = node.children = {}
-                child = children.get(part)
-                if child is None:
-                    child = children[part] = _Node()
-                node = child
+        for part in parts[1:]:
+            children = node.children
+            if children is None:
+                children = node.children = {}
+            child = children.get(part)
+            if child is None:
+                child = children[part] = _Node()
+            node = child
         if node.value is not None:
             node.repeated = True
         node.value = value
     return root
 
 
-MISSING: Any = object()
+_MISSING: Any = object()
 _ECHO_LIMIT = 100
 
 
@@ -231,6 +238,8 @@ def _repeated(wire: str) -> InvalidQueryParameter:
 
 def _java_text(value: Any) -> str:
     """A value as AWS (Java) prints it in validation messages."""
+    if value is None:
+        return "null"
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
@@ -315,7 +324,7 @@ class _Scalar(_Shape):
     def read(self, node: _Node, wire: str, path: str, errors: list[str]) -> Any:
         raw = node.value
         if raw is None:
-            return MISSING
+            return _MISSING
         if node.repeated:
             raise _repeated(wire)
         return self.convert(raw, wire)
@@ -347,10 +356,33 @@ class _String(_Scalar):
         if enum:
             self.descriptions.append(self.enum_description)
         self.constrained = bool(self.descriptions)
+        self.shortest = self.length.minimum if self.length.minimum is not None else 0
+        self.longest = self.length.maximum if self.length.maximum is not None else sys.maxsize
+
+    def read(self, node: _Node, wire: str, path: str, errors: list[str]) -> Any:
+        raw = node.value
+        if raw is None:
+            return _MISSING
+        if node.repeated:
+            raise _repeated(wire)
+        return raw
+
+    def fits(self, value: str) -> bool:
+        """Whether ``value`` keeps every constraint (the fast path of every request)."""
+        return (
+            self.shortest <= len(value) <= self.longest
+            and (self.pattern is None or self.pattern.fullmatch(value) is not None)
+            and (self.enum is None or value in self.enum)
+        )
+
+    def validate(self, value: Any, path: str, errors: list[str]) -> None:
+        if self.constrained and not self.fits(value):
+            super().validate(value, path, errors)
+
+    def invalid(self, value: Any) -> bool:
+        return self.constrained and not self.fits(value)
 
     def broken(self, value: Any) -> list[str]:
-        if not self.constrained:
-            return []
         broken = self.length.broken(len(value))
         if self.pattern is not None and self.pattern.fullmatch(value) is None:
             broken.append(self.pattern_description)
@@ -441,7 +473,7 @@ def _indexed_items(container: _Node, wire: str) -> list[_Node]:
             raise InvalidQueryParameter(
                 f"Parameter {wire}.{_echo(key)} has an invalid index: indexes are 1, 2, 3 ..."
             )
-        if int(key) > count:
+        if len(key) > len(str(count)) or int(key) > count:
             missing = next(str(i) for i in range(1, count + 1) if str(i) not in items)
             raise InvalidQueryParameter(
                 f"Parameter {wire} has no member {missing}: indexes must run from 1 without gaps"
@@ -490,14 +522,14 @@ class _List(_Collection):
     def read(self, node: _Node, wire: str, path: str, errors: list[str]) -> Any:
         container = self.container(node, wire, self.member_name)
         if container is None:
-            return [] if node.value is not None else MISSING
+            return [] if node.value is not None else _MISSING
         prefix = wire if self.flattened else f"{wire}.{self.member_name}"
         member = self.member
         values = []
         for index, item in enumerate(_indexed_items(container, prefix), 1):
             item_path = f"{path}.{index}.member"
             value = member.read(item, f"{prefix}.{index}", item_path, errors)
-            if value is MISSING:
+            if value is _MISSING:
                 errors.append(_null(item_path))
                 value = None
             elif not member.simple:
@@ -535,7 +567,7 @@ class _Map(_Collection):
     def read(self, node: _Node, wire: str, path: str, errors: list[str]) -> Any:
         container = self.container(node, wire, "entry")
         if container is None:
-            return {} if node.value is not None else MISSING
+            return {} if node.value is not None else _MISSING
         prefix = wire if self.flattened else f"{wire}.entry"
         result: dict[Any, Any] = {}
         for index, entry in enumerate(_indexed_items(container, prefix), 1):
@@ -563,8 +595,8 @@ class _Map(_Collection):
     ) -> Any:
         node = children.get(name)
         wire = f"{entry_wire}.{name}"
-        value = shape.read(node, wire, path, errors) if node is not None else MISSING
-        if value is MISSING:
+        value = shape.read(node, wire, path, errors) if node is not None else _MISSING
+        if value is _MISSING:
             raise InvalidQueryParameter(f"Map entry {entry_wire} has no {name}: give {wire}")
         return value
 
@@ -595,7 +627,7 @@ class _Structure(_Shape):
 
     def read(self, node: _Node, wire: str, path: str, errors: list[str]) -> Any:
         if not node.children:
-            return MISSING
+            return _MISSING
         return self.read_members(node.children, wire + ".", path + ".", errors, root=False)
 
     def read_members(
@@ -609,15 +641,16 @@ class _Structure(_Shape):
             if child is not None:
                 member_path = path + member.path_name
                 value = member.shape.read(child, wire + member.wire, member_path, errors)
-                if value is not MISSING:
+                if value is not _MISSING:
                     result[member.name] = value
                     member.shape.validate(value, member_path, errors)
                     continue
             if member.required:
                 missing.append(path + member.path_name)
         if not result and not root:
-            return MISSING
-        errors.extend(_null(member_path) for member_path in missing)
+            return _MISSING
+        if missing:
+            errors.extend(_null(member_path) for member_path in missing)
         if self.union and len(result) > 1:
             errors.append(
                 f"Value at '{path[:-1]}' failed to satisfy constraint: "
@@ -660,6 +693,10 @@ class _Compiler:
                 self._member(name, member, name in required)
                 for name, member in shape.members.items()
             )
+            # A value holding a secret anywhere inside is never echoed in a message.
+            structure.sensitive = structure.sensitive or any(
+                member.shape.sensitive for member in structure.members
+            )
             return structure
         if kind == "list":
             collection = _List(shape)
@@ -685,18 +722,28 @@ class _Compiler:
         return _Member(name, wire, path_name, self.compile(shape), required)
 
 
-class _Plan:
-    """The compiled input of one operation."""
+class OperationReader:
+    """The compiled input of one operation: reads and validates its parameters from pairs."""
 
-    __slots__ = ("root", "top_names")
-
-    def __init__(self, service: str, operation: str, compiler: _Compiler) -> None:
-        shape = service_model(service).operation_model(operation).input_shape
-        root = compiler.compile(shape) if shape is not None else None
+    def __init__(self, operation_model: Any, compiler: _Compiler | None = None) -> None:
+        shape = operation_model.input_shape
+        root = (compiler or _Compiler()).compile(shape) if shape is not None else None
         if root is not None and not isinstance(root, _Structure):
-            raise ValueError(f"input of {operation} is not a structure")
+            raise ValueError(f"input of {operation_model.name} is not a structure")
         self.root = root
         self.top_names = frozenset(m.wire for m in root.members) if root else frozenset()
+
+    def read(self, pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
+        """The parameters found in ``pairs`` by member name; raises on any error."""
+        if self.root is None:
+            return {}
+        errors: list[str] = []
+        params = self.root.read_members(
+            _build_tree(pairs, self.top_names), "", "", errors, root=True
+        )
+        if errors:
+            raise _validation_error(errors)
+        return params  # type: ignore[no-any-return]
 
 
 _lock = threading.Lock()
@@ -708,15 +755,16 @@ def _compiler(service: str) -> _Compiler:
 
 
 @functools.cache
-def _plan(service: str, operation: str) -> _Plan:
+def _reader(service: str, operation: str) -> OperationReader:
     with _lock:
-        return _Plan(service, operation, _compiler(service))
+        model = service_model(service).operation_model(operation)
+        return OperationReader(model, _compiler(service))
 
 
 def prepare(service: str) -> None:
     """Compile every operation of ``service`` now (a server may call this at start-up)."""
     for operation in service_model(service).operation_names:
-        _plan(service, operation)
+        _reader(service, operation)
 
 
 def _action_and_version(pairs: Sequence[tuple[str, str]]) -> tuple[str, str | None]:
@@ -747,12 +795,4 @@ def parse_query(service: str, pairs: Sequence[tuple[str, str]]) -> ParsedCall:
     action, version = _action_and_version(pairs)
     if version != API_VERSIONS[service] or action not in operation_names(service):
         raise InvalidAction.for_operation(_echo(action), version and _echo(version))
-    plan = _plan(service, action)
-    if plan.root is None:
-        return ParsedCall(service, action, {})
-    errors: list[str] = []
-    tree = _build_tree(pairs, plan.top_names)
-    params = plan.root.read_members(tree, "", "", errors, root=True)
-    if errors:
-        raise _validation_error(errors)
-    return ParsedCall(service, action, params)
+    return ParsedCall(service, action, _reader(service, action).read(pairs))

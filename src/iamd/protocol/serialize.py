@@ -21,6 +21,8 @@ from iamd.protocol.models import NAMESPACES, service_model
 
 Text = Callable[[Any], str]
 Emit = Callable[[Any, list[str]], None]
+# (member name, open tag, scalar text function or None, close tag, writer of the whole element)
+_MemberWriter = tuple[str, str, Text | None, str, Emit]
 
 # &, <, > and CR (which an XML parser would turn into LF) are escaped; characters XML 1.0
 # cannot carry at all (C0 controls, lone surrogates, U+FFFE/U+FFFF) become U+FFFD.
@@ -42,13 +44,15 @@ def xml_escape(text: Any) -> str:
 
 def format_timestamp(value: datetime) -> str:
     """ISO 8601 in UTC with a 'Z', to the second (or the millisecond if it has a fraction)."""
-    offset = value.utcoffset()
-    if offset is None:
-        raise ValueError(f"timestamp {value!r} has no time zone")
-    if offset:
-        value = value.astimezone(UTC)
-    text = value.isoformat(timespec="milliseconds" if value.microsecond else "seconds")
-    return text[:-6] + "Z"
+    if value.tzinfo is not UTC:
+        offset = value.utcoffset()
+        if offset is None:
+            raise ValueError(f"timestamp {value!r} has no time zone")
+        if offset:
+            value = value.astimezone(UTC)
+    # isoformat() is YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00 here, and the fastest way to print it.
+    text = value.isoformat()
+    return text[:23] + "Z" if value.microsecond else text[:19] + "Z"
 
 
 def _integer_text(value: Any) -> str:
@@ -121,7 +125,7 @@ class _Compiler:
             return cached
         if shape.type_name == "structure":
             # Registered before compiling members, so that recursive shapes terminate.
-            members: list[tuple[str, Emit]] = []
+            members: list[_MemberWriter] = []
             self._emitters[shape.name] = emit = _structure_emitter(members)
             members.extend(self.member(name, member) for name, member in shape.members.items())
             return emit
@@ -134,11 +138,13 @@ class _Compiler:
         self._emitters[shape.name] = emit
         return emit
 
-    def member(self, name: str, shape: Any) -> tuple[str, Emit]:
-        """(member name, writer) of one structure member, flattened collections included."""
+    def member(self, name: str, shape: Any) -> _MemberWriter:
+        """How to write one structure member (flattened collections included)."""
         if shape.serialization.get("flattened") and shape.type_name in ("list", "map"):
-            return name, self._flattened(name, shape)
-        return name, self.element(shape, shape.serialization.get("name", name))
+            return name, "", None, "", self._flattened(name, shape)
+        tag = shape.serialization.get("name", name)
+        text = _SCALAR_TEXT.get(shape.type_name)
+        return name, f"<{tag}>", text, f"</{tag}>", self.element(shape, tag)
 
     def _list_content(self, shape: Any) -> Emit:
         write_item = self.element(shape.member, shape.member.serialization.get("name", "member"))
@@ -190,30 +196,48 @@ class _Compiler:
         return write_flat_map
 
 
-def _structure_emitter(members: list[tuple[str, Emit]]) -> Emit:
+def _structure_emitter(members: list[_MemberWriter]) -> Emit:
     def emit_structure(value: Any, out: list[str]) -> None:
         get = value.get
-        for name, write in members:
+        for name, open_tag, text, close_tag, write in members:
             item = get(name)
-            if item is not None:
+            if item is None:
+                continue
+            if text is not None:
+                out.append(open_tag + text(item) + close_tag)
+            else:
                 write(item, out)
 
     return emit_structure
 
 
-class _Plan:
-    """The compiled form of one operation's response."""
+class ResponseWriter:
+    """The compiled response of one operation: writes its XML body."""
 
-    __slots__ = ("emit", "head", "result_close", "result_open", "tail")
-
-    def __init__(self, service: str, operation: str, compiler: _Compiler) -> None:
-        shape = service_model(service).operation_model(operation).output_shape
-        self.head = f'<{operation}Response xmlns="{NAMESPACES[service]}">'
-        self.tail = f"</{operation}Response>"
-        self.emit = compiler.content(shape) if shape is not None else None
+    def __init__(
+        self, operation_model: Any, namespace: str, compiler: _Compiler | None = None
+    ) -> None:
+        name = operation_model.name
+        shape = operation_model.output_shape
+        self._head = f'<{name}Response xmlns="{namespace}">'
+        self._tail = f"</{name}Response>"
+        self._emit = (compiler or _Compiler()).content(shape) if shape is not None else None
         wrapper = shape.serialization.get("resultWrapper") if shape is not None else None
-        self.result_open = f"<{wrapper}>" if wrapper else ""
-        self.result_close = f"</{wrapper}>" if wrapper else ""
+        self._result_open = f"<{wrapper}>" if wrapper else ""
+        self._result_close = f"</{wrapper}>" if wrapper else ""
+
+    def write(self, result: Mapping[str, Any] | None, request_id: str) -> bytes:
+        out = [self._head]
+        if self._emit is not None:
+            out.append(self._result_open)
+            if result:
+                self._emit(result, out)
+            out.append(self._result_close)
+        out.append("<ResponseMetadata><RequestId>")
+        out.append(xml_escape(request_id))
+        out.append("</RequestId></ResponseMetadata>")
+        out.append(self._tail)
+        return "".join(out).encode()
 
 
 _lock = threading.Lock()
@@ -225,30 +249,20 @@ def _compiler(service: str) -> _Compiler:
 
 
 @functools.cache
-def _plan(service: str, operation: str) -> _Plan:
+def _writer(service: str, operation: str) -> ResponseWriter:
     with _lock:
-        return _Plan(service, operation, _compiler(service))
+        model = service_model(service).operation_model(operation)
+        return ResponseWriter(model, NAMESPACES[service], _compiler(service))
 
 
 def serialize_result(
     service: str, operation: str, result: Mapping[str, Any] | None, request_id: str
 ) -> bytes:
     """The XML body AWS sends for a successful ``operation`` with ``result``."""
-    plan = _plan(service, operation)
-    out = [plan.head]
-    if plan.emit is not None:
-        out.append(plan.result_open)
-        if result:
-            plan.emit(result, out)
-        out.append(plan.result_close)
-    out.append("<ResponseMetadata><RequestId>")
-    out.append(xml_escape(request_id))
-    out.append("</RequestId></ResponseMetadata>")
-    out.append(plan.tail)
-    return "".join(out).encode()
+    return _writer(service, operation).write(result, request_id)
 
 
 def prepare(service: str) -> None:
     """Compile every operation of ``service`` now (a server may call this at start-up)."""
     for operation in service_model(service).operation_names:
-        _plan(service, operation)
+        _writer(service, operation)

@@ -118,20 +118,24 @@ def request_context(call: Call) -> dict[str, ContextValue]:
 
 
 def decide(
-    call: Call, action: str, resource: str, extra: Mapping[str, ContextValue] | None = None
+    call: Call, action: str, resource: str, extra: Mapping[str, ContextValue] | None = None,
+    *, resource_account: str | None = None,
 ) -> Decision:
+    """``resource_account``: whose resource it is, when the ARN does not say (AWS managed
+    policies, ``arn:aws:iam::aws:...``, are read as resources of the caller's own account)."""
     caller = call.caller
     context = {**request_context(call), **caller.context, **(extra or {})}
     return caller.policies.evaluate(
-        Request(caller.principal, action, resource, context, resource_account=None)
+        Request(caller.principal, action, resource, context, resource_account=resource_account)
     )
 
 
 def authorize(
-    call: Call, action: str, resource: str, extra: Mapping[str, ContextValue] | None = None
+    call: Call, action: str, resource: str, extra: Mapping[str, ContextValue] | None = None,
+    *, resource_account: str | None = None,
 ) -> None:
     """Raise AccessDenied, in AWS's words, unless the engine allows the call."""
-    decision = decide(call, action, resource, extra)
+    decision = decide(call, action, resource, extra, resource_account=resource_account)
     if decision.outcome is not Outcome.ALLOW:
         raise AccessDenied(denial_message(call.caller, action, resource, decision))
 

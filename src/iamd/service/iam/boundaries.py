@@ -8,7 +8,7 @@ from iamd.domain import errors
 from iamd.domain.entities import AWS_ACCOUNT, ManagedPolicy
 from iamd.storage.api import Transaction
 
-from ..context import Env
+from ..context import Call, Env
 
 _POLICY_ARN = re.compile(r"arn:aws:iam::(\d{12}|aws):policy(/|/[!-~]*/)([\w+=,.@-]+)")
 
@@ -31,9 +31,15 @@ def managed_policy(env: Env, tx: Transaction, arn: str) -> ManagedPolicy | None:
     return policy if policy is not None and policy.arn == arn else None
 
 
-def checked_boundary(env: Env, tx: Transaction, arn: str) -> ManagedPolicy:
-    """A boundary must be an existing managed policy (AWS's, or one of this account's)."""
-    policy = managed_policy(env, tx, arn)
+def usable_policy(env: Env, tx: Transaction, call: Call, arn: str) -> ManagedPolicy:
+    """A policy the caller's account may attach or use as a boundary: an existing managed
+    policy of AWS or of the caller's own account (never another account's)."""
+    account, _path, _name = split_policy_arn(arn)
+    policy = managed_policy(env, tx, arn) if account in (AWS_ACCOUNT, call.account_id) else None
     if policy is None:
         raise errors.NoSuchEntity(f"Policy {arn} does not exist or is not attachable.")
     return policy
+
+
+def checked_boundary(env: Env, tx: Transaction, call: Call, arn: str) -> ManagedPolicy:
+    return usable_policy(env, tx, call, arn)

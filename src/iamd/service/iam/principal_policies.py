@@ -7,12 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from iamd.domain import errors
-from iamd.domain.entities import InlinePolicy, ManagedPolicy, PrincipalKind
+from iamd.domain.entities import InlinePolicy, PrincipalKind
 from iamd.policy import PolicyKind, policy_size
 from iamd.storage.api import Transaction
 
 from ..context import Call, Env
-from .boundaries import managed_policy
+from .boundaries import managed_policy, usable_policy
 from .common import Page, checked_document, max_items, slice_page
 
 _INLINE_QUOTA_NAMES = {
@@ -78,18 +78,11 @@ def list_inline(
     return slice_page(names, marker, max_items(max_items_))
 
 
-def attachable(env: Env, tx: Transaction, policy_arn: str) -> ManagedPolicy:
-    policy = managed_policy(env, tx, policy_arn)
-    if policy is None:
-        raise errors.NoSuchEntity(f"Policy {policy_arn} does not exist or is not attachable.")
-    return policy
-
-
 def attach(
     env: Env, tx: Transaction, call: Call, kind: PrincipalKind, owner_id: str, policy_arn: str
 ) -> None:
     """Attach a managed policy (no-op when already attached), within the quota."""
-    attachable(env, tx, policy_arn)
+    usable_policy(env, tx, call, policy_arn)
     attached = tx.attached(kind, owner_id)
     if policy_arn in attached:
         return

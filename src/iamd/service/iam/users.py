@@ -110,7 +110,7 @@ def create_user(
         if new_tags:
             authorize(call, "iam:TagUser", arn, context)
         if permissions_boundary:
-            checked_boundary(env, tx, permissions_boundary)
+            checked_boundary(env, tx, call, permissions_boundary)
         if find_user(tx, call, user_name) is not None:
             raise errors.EntityAlreadyExists(f"User with name {user_name} already exists.")
         if tx.count(User, call.account_id) >= env.quotas.users_per_account:
@@ -301,7 +301,7 @@ def put_user_permissions_boundary(
             tx, call, "iam:PutUserPermissionsBoundary", user_name,
             {"iam:PermissionsBoundary": permissions_boundary},
         )
-        checked_boundary(env, tx, permissions_boundary)
+        checked_boundary(env, tx, call, permissions_boundary)
         tx.replace(replace(user, permissions_boundary=permissions_boundary))
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import Select, Table, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -21,6 +22,39 @@ from .rows import from_row, table_of, to_row, utc
 _ACCOUNT_TABLES = [
     table for table in s.metadata.sorted_tables if table is not s.accounts
 ]
+
+
+@cache
+def _by_name(table: Table) -> Select[Any]:
+    """Prebuilt statements for the hot paths: built once, bound per call."""
+    return select(table).where(
+        table.c.account_id == bindparam("account_id"), table.c.name_key == bindparam("name_key")
+    )
+
+
+@cache
+def _by_id(table: Table) -> Select[Any]:
+    return select(table).where(table.c.id == bindparam("id"))
+
+
+_TAGS = select(s.tags.c.key, s.tags.c.value).where(
+    s.tags.c.resource_kind == bindparam("kind"), s.tags.c.resource_id == bindparam("id")
+).order_by(s.tags.c.position)
+_VERSION = select(s.accounts.c.version).where(s.accounts.c.id == bindparam("id"))
+_ATTACHED = select(s.attachments.c.policy_arn).where(
+    s.attachments.c.principal_kind == bindparam("kind"),
+    s.attachments.c.principal_id == bindparam("id"),
+).order_by(s.attachments.c.policy_arn)
+_INLINE = select(s.inline_policies).where(
+    s.inline_policies.c.owner_kind == bindparam("kind"),
+    s.inline_policies.c.owner_id == bindparam("id"),
+).order_by(s.inline_policies.c.name_key)
+_RIGHTS = select(s.relations.c.right_id).where(
+    s.relations.c.relation == bindparam("relation"), s.relations.c.left_id == bindparam("id")
+)
+_LEFTS = select(s.relations.c.left_id).where(
+    s.relations.c.relation == bindparam("relation"), s.relations.c.right_id == bindparam("id")
+)
 
 
 class SqlTransaction:
@@ -50,15 +84,13 @@ class SqlTransaction:
         self._c.execute(delete(table).where(table.c.id == entity_id))
 
     def get(self, kind: type[Any], account_id: str, name: str) -> Any:
-        table = table_of(kind)
         row = self._c.execute(
-            select(table).where(table.c.account_id == account_id, table.c.name_key == name.lower())
+            _by_name(table_of(kind)), {"account_id": account_id, "name_key": name.lower()}
         ).mappings().first()
         return None if row is None else from_row(kind, row)
 
     def get_by_id(self, kind: type[Any], entity_id: str) -> Any:
-        table = table_of(kind)
-        row = self._c.execute(select(table).where(table.c.id == entity_id)).mappings().first()
+        row = self._c.execute(_by_id(table_of(kind)), {"id": entity_id}).mappings().first()
         return None if row is None else from_row(kind, row)
 
     def find(self, kind: type[Any], account_id: str, **equal: Any) -> list[Any]:
@@ -117,14 +149,10 @@ class SqlTransaction:
         return bool(result.rowcount)
 
     def rights(self, relation: str, left: str) -> list[str]:
-        r = s.relations
-        query = select(r.c.right_id).where(r.c.relation == relation, r.c.left_id == left)
-        return list(self._c.execute(query).scalars())
+        return list(self._c.execute(_RIGHTS, {"relation": relation, "id": left}).scalars())
 
     def lefts(self, relation: str, right: str) -> list[str]:
-        r = s.relations
-        query = select(r.c.left_id).where(r.c.relation == relation, r.c.right_id == right)
-        return list(self._c.execute(query).scalars())
+        return list(self._c.execute(_LEFTS, {"relation": relation, "id": right}).scalars())
 
     # -- attachments -------------------------------------------------------------------------
     def attach(
@@ -151,11 +179,7 @@ class SqlTransaction:
         return bool(result.rowcount)
 
     def attached(self, kind: PrincipalKind, principal_id: str) -> list[str]:
-        a = s.attachments
-        query = select(a.c.policy_arn).where(
-            a.c.principal_kind == kind.value, a.c.principal_id == principal_id
-        ).order_by(a.c.policy_arn)
-        return list(self._c.execute(query).scalars())
+        return list(self._c.execute(_ATTACHED, {"kind": kind.value, "id": principal_id}).scalars())
 
     def attachments(self, account_id: str, policy_arn: str) -> list[tuple[PrincipalKind, str]]:
         a = s.attachments
@@ -173,14 +197,11 @@ class SqlTransaction:
 
     # -- inline policies ----------------------------------------------------------------------
     def inline_policies(self, kind: PrincipalKind, owner_id: str) -> list[InlinePolicy]:
-        i = s.inline_policies
-        query = select(i).where(
-            i.c.owner_kind == kind.value, i.c.owner_id == owner_id
-        ).order_by(i.c.name_key)
+        rows = self._c.execute(_INLINE, {"kind": kind.value, "id": owner_id})
         return [
             InlinePolicy(row.account_id, PrincipalKind(row.owner_kind), row.owner_id, row.name,
                          row.document)
-            for row in self._c.execute(query)
+            for row in rows
         ]
 
     def put_inline(self, policy: InlinePolicy) -> None:
@@ -209,13 +230,17 @@ class SqlTransaction:
         query = select(v).where(v.c.policy_id == policy_id).order_by(v.c.created, v.c.version_id)
         return [from_row(PolicyVersion, row) for row in self._c.execute(query).mappings()]
 
+    def remove_version(self, policy_id: str, version_id: str) -> bool:
+        v = s.policy_versions
+        result = self._c.execute(
+            delete(v).where(v.c.policy_id == policy_id, v.c.version_id == version_id)
+        )
+        return bool(result.rowcount)
+
     # -- tags ------------------------------------------------------------------------------
     def tags(self, resource_kind: str, resource_id: str) -> list[Tag]:
-        t = s.tags
-        query = select(t.c.key, t.c.value).where(
-            t.c.resource_kind == resource_kind, t.c.resource_id == resource_id
-        ).order_by(t.c.position)
-        return [Tag(key, value) for key, value in self._c.execute(query)]
+        rows = self._c.execute(_TAGS, {"kind": resource_kind, "id": resource_id})
+        return [Tag(key, value) for key, value in rows]
 
     def put_tags(
         self, account_id: str, resource_kind: str, resource_id: str, tags: Sequence[Tag]
@@ -273,8 +298,7 @@ class SqlTransaction:
             raise DuplicateEntity(str(error.orig)) from None
 
     def account_version(self, account_id: str) -> int | None:
-        query = select(s.accounts.c.version).where(s.accounts.c.id == account_id)
-        value = self._c.execute(query).scalar_one_or_none()
+        value = self._c.execute(_VERSION, {"id": account_id}).scalar_one_or_none()
         return None if value is None else int(value)
 
     def aliases(self, account_id: str) -> list[str]:
