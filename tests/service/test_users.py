@@ -100,3 +100,32 @@ def test_policy_change_is_seen_on_next_call(callers: Callers) -> None:
     users.detach_user_policy(env, root, "frank", "arn:aws:iam::aws:policy/IAMReadOnlyAccess")
     with pytest.raises(errors.AccessDenied):
         users.list_users(env, callers.user("frank"))
+
+
+def test_tagging_a_missing_user_does_not_reveal_it(callers: Callers) -> None:
+    nobody = callers.user("nosy")
+    with pytest.raises(errors.AccessDenied):
+        users.tag_user(callers.env, nobody, "ghost", [{"Key": "k", "Value": "v"}])
+    with pytest.raises(errors.AccessDenied):
+        users.untag_user(callers.env, nobody, "ghost", ["k"])
+    with pytest.raises(errors.NoSuchEntity):
+        users.tag_user(callers.env, callers.root(), "ghost", [{"Key": "k", "Value": "v"}])
+
+
+def test_expired_is_not_a_status_a_caller_can_set(callers: Callers) -> None:
+    env, root = callers.env, callers.root()
+    users.create_user(env, root, "gina")
+    key = access_keys.create_access_key(env, root, "gina").key
+    with pytest.raises(errors.InvalidInput):
+        access_keys.update_access_key(env, root, key.id, "Expired", "gina")
+
+
+def test_another_accounts_policy_cannot_be_attached(callers: Callers) -> None:
+    env, root = callers.env, callers.root()
+    users.create_user(env, root, "hal")
+    with pytest.raises(errors.NoSuchEntity, match="does not exist or is not attachable"):
+        users.attach_user_policy(env, root, "hal", "arn:aws:iam::210987654321:policy/Theirs")
+    with pytest.raises(errors.NoSuchEntity):
+        users.put_user_permissions_boundary(
+            env, root, "hal", "arn:aws:iam::210987654321:policy/Theirs"
+        )

@@ -12,8 +12,8 @@ from iamd.storage.api import Transaction
 
 from ..authz import authorize
 from ..context import Call, Env
-from .common import Page, max_items, reading, slice_page, writing
-from .users import authorize_on_user, missing
+from .common import Page, key_status, max_items, reading, slice_page, writing
+from .users import credential_owner
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,20 +37,6 @@ class LastUsed:
     region: str
 
 
-def _owner(tx: Transaction, call: Call, action: str, user_name: str | None) -> User | None:
-    """The user the call is about: the named one, or the caller itself (None for root)."""
-    if user_name is None:
-        user = call.caller.user
-        if user is None:
-            authorize(call, action, call.caller.arn)
-            return None
-        user_name = user.name
-    user = authorize_on_user(tx, call, action, user_name)
-    if user is None:
-        raise missing(user_name)
-    return user
-
-
 def _key_of(tx: Transaction, call: Call, owner: User | None, key_id: str) -> AccessKey:
     key = tx.get_by_id(AccessKey, key_id)
     owner_id = owner.id if owner else None
@@ -61,7 +47,7 @@ def _key_of(tx: Transaction, call: Call, owner: User | None, key_id: str) -> Acc
 
 def create_access_key(env: Env, call: Call, user_name: str | None = None) -> NewAccessKey:
     with writing(env, call) as tx:
-        owner = _owner(tx, call, "iam:CreateAccessKey", user_name)
+        owner = credential_owner(tx, call, "iam:CreateAccessKey", user_name)
         owner_id = owner.id if owner else None
         quota = env.quotas.access_keys_per_user
         if tx.count(AccessKey, call.account_id, user_id=owner_id) >= quota:
@@ -87,7 +73,7 @@ def list_access_keys(
     max_items_: int | None = None,
 ) -> Page[KeyView]:
     with reading(env) as tx:
-        owner = _owner(tx, call, "iam:ListAccessKeys", user_name)
+        owner = credential_owner(tx, call, "iam:ListAccessKeys", user_name)
         keys = tx.find(AccessKey, call.account_id, user_id=owner.id if owner else None)
     views = [KeyView(owner.name if owner else None, key) for key in keys]
     return slice_page(views, marker, max_items(max_items_))
@@ -97,16 +83,16 @@ def update_access_key(
     env: Env, call: Call, access_key_id: str, status: str, user_name: str | None = None
 ) -> None:
     with writing(env, call) as tx:
-        owner = _owner(tx, call, "iam:UpdateAccessKey", user_name)
+        owner = credential_owner(tx, call, "iam:UpdateAccessKey", user_name)
         key = _key_of(tx, call, owner, access_key_id)
-        tx.replace(replace(key, status=KeyStatus(status)))
+        tx.replace(replace(key, status=key_status(status)))
 
 
 def delete_access_key(
     env: Env, call: Call, access_key_id: str, user_name: str | None = None
 ) -> None:
     with writing(env, call) as tx:
-        owner = _owner(tx, call, "iam:DeleteAccessKey", user_name)
+        owner = credential_owner(tx, call, "iam:DeleteAccessKey", user_name)
         key = _key_of(tx, call, owner, access_key_id)
         tx.remove(AccessKey, key.id)
 

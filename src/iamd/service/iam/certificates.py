@@ -27,6 +27,7 @@ from .common import (
     Page,
     account_arn,
     decode_marker,
+    key_status,
     max_items,
     merge_tags,
     new_id,
@@ -41,7 +42,7 @@ from .common import (
     writing,
 )
 from .providers import authorize_create, tag_target
-from .users import authorize_on_user, missing
+from .users import credential_owner
 
 TAG_KIND = "server-certificate"
 SIGNING_ID_LENGTH = 32
@@ -249,35 +250,6 @@ def list_server_certificate_tags(
 
 
 # -- whose credential: the named user, or the caller ----------------------------------------
-def credential_owner(
-    tx: Transaction, call: Call, action: str, user_name: str | None
-) -> User | None:
-    """The user a credential call is about: the named one, else the caller (None: root).
-
-    Authorized on the user's ARN (the root's when the root calls about itself) before
-    anything about the user is revealed.
-    """
-    if user_name is None:
-        if call.caller.user is None:
-            authorize(call, action, call.caller.arn)
-            return None
-        user_name = call.caller.user.name
-    user = authorize_on_user(tx, call, action, user_name)
-    if user is None:
-        raise missing(user_name)
-    return user
-
-
-def key_status(status: str) -> KeyStatus:
-    """Active or Inactive; AWS lists Expired too, but no caller can set it."""
-    try:
-        return KeyStatus(status)
-    except ValueError:
-        raise errors.InvalidInput(
-            f"Status {status} is not valid: it must be Active or Inactive."
-        ) from None
-
-
 # -- signing certificates ------------------------------------------------------------------
 def signing_certificate_id(account_id: str, certificate: x509.Certificate) -> str:
     """32 characters of [A-Z2-7], derived from the account and the certificate's DER bytes.

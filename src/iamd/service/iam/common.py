@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from iamd.domain import errors
-from iamd.domain.entities import Tag
+from iamd.domain.entities import KeyStatus, Tag
 from iamd.domain.identifiers import unique_id
 from iamd.policy import PolicyKind, PolicyValidationError, parse_policy
 from iamd.storage.api import AccountGone, DuplicateEntity, Transaction
@@ -145,27 +145,58 @@ def merge_tags(
 
 
 def tag_resource(
-    env: Env, call: Call, action: str, kind: str, lookup: Any, arn_of: Any, raw: Any
+    env: Env, call: Call, action: str, kind: str, lookup: Any, arn_of: Any, raw: Any,
+    *, missing: MissingTarget | None = None,
 ) -> None:
     """TagUser, TagRole, TagPolicy...: authorize with request and resource tags, then merge."""
     tags = tags_from(raw)
     with writing(env, call) as tx:
-        entity = lookup(tx)
-        resource_id = entity.id
-        context = {**request_tag_context(tags), **resource_tag_context(tx.tags(kind, resource_id))}
+        entity = _target(tx, call, action, lookup, missing, request_tag_context(tags))
+        context = {**request_tag_context(tags), **resource_tag_context(tx.tags(kind, entity.id))}
         authorize(call, action, arn_of(entity), context)
-        merge_tags(env, tx, call, kind, resource_id, tags)
+        merge_tags(env, tx, call, kind, entity.id, tags)
 
 
 def untag_resource(
-    env: Env, call: Call, action: str, kind: str, lookup: Any, arn_of: Any, keys: Sequence[str]
+    env: Env, call: Call, action: str, kind: str, lookup: Any, arn_of: Any, keys: Sequence[str],
+    *, missing: MissingTarget | None = None,
 ) -> None:
     with writing(env, call) as tx:
-        entity = lookup(tx)
         context: dict[str, ContextValue] = {"aws:TagKeys": tuple(keys)}
+        entity = _target(tx, call, action, lookup, missing, context)
         context.update(resource_tag_context(tx.tags(kind, entity.id)))
         authorize(call, action, arn_of(entity), context)
         tx.remove_tags(kind, entity.id, keys)
+
+
+@dataclass(frozen=True, slots=True)
+class MissingTarget:
+    """What a tagging call does when its target does not exist: authorize on ``arn`` first
+    (so that a caller without permission cannot learn whether it exists), then raise."""
+
+    arn: str
+    error: errors.IamError
+
+
+def _target(
+    tx: Transaction, call: Call, action: str, lookup: Any, missing: MissingTarget | None,
+    context: dict[str, ContextValue],
+) -> Any:
+    entity = lookup(tx)
+    if entity is None and missing is not None:
+        authorize(call, action, missing.arn, context)
+        raise missing.error
+    return entity
+
+
+def key_status(status: str) -> KeyStatus:
+    """Active or Inactive; AWS lists Expired too, but no caller can set it."""
+    try:
+        return KeyStatus(status)
+    except ValueError:
+        raise errors.InvalidInput(
+            f"Status {status} is not valid: it must be Active or Inactive."
+        ) from None
 
 
 # -- policy documents ----------------------------------------------------------------------

@@ -14,6 +14,7 @@ from iamd.storage.api import Transaction
 from ..authz import ContextValue, authorize
 from ..context import Call, Env
 from .common import (
+    MissingTarget,
     Page,
     account_arn,
     decode_marker,
@@ -226,8 +227,11 @@ def tag_instance_profile(
 ) -> None:
     tag_resource(
         env, call, "iam:TagInstanceProfile", TAG_KIND,
-        lambda tx: existing_profile(tx, call, instance_profile_name),
+        lambda tx: find_profile(tx, call, instance_profile_name),
         lambda profile: profile.arn, tags,
+        missing=MissingTarget(
+            profile_arn(call, instance_profile_name), missing(instance_profile_name)
+        ),
     )
 
 
@@ -236,8 +240,11 @@ def untag_instance_profile(
 ) -> None:
     untag_resource(
         env, call, "iam:UntagInstanceProfile", TAG_KIND,
-        lambda tx: existing_profile(tx, call, instance_profile_name),
+        lambda tx: find_profile(tx, call, instance_profile_name),
         lambda profile: profile.arn, tag_keys,
+        missing=MissingTarget(
+            profile_arn(call, instance_profile_name), missing(instance_profile_name)
+        ),
     )
 
 

@@ -25,6 +25,7 @@ from ..context import Call, Env
 from . import principal_policies
 from .boundaries import checked_boundary
 from .common import (
+    MissingTarget,
     Page,
     account_arn,
     checked_document,
@@ -281,15 +282,17 @@ def list_roles(
 
 def tag_role(env: Env, call: Call, role_name: str, tags: Sequence[Mapping[str, str]]) -> None:
     tag_resource(
-        env, call, "iam:TagRole", TAG_KIND, lambda tx: existing_role(tx, call, role_name),
+        env, call, "iam:TagRole", TAG_KIND, lambda tx: find_role(tx, call, role_name),
         lambda role: role.arn, tags,
+        missing=MissingTarget(role_arn(call, role_name), missing(role_name)),
     )
 
 
 def untag_role(env: Env, call: Call, role_name: str, tag_keys: Sequence[str]) -> None:
     untag_resource(
-        env, call, "iam:UntagRole", TAG_KIND, lambda tx: existing_role(tx, call, role_name),
+        env, call, "iam:UntagRole", TAG_KIND, lambda tx: find_role(tx, call, role_name),
         lambda role: role.arn, tag_keys,
+        missing=MissingTarget(role_arn(call, role_name), missing(role_name)),
     )
 
 

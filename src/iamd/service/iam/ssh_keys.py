@@ -20,9 +20,8 @@ from iamd.domain.identifiers import IdPrefix
 from iamd.storage.api import Transaction
 
 from ..context import Call, Env
-from .certificates import credential_owner, key_status
-from .common import Page, max_items, new_id, reading, slice_page, writing
-from .users import authorize_on_user, missing
+from .common import Page, key_status, max_items, new_id, reading, slice_page, writing
+from .users import authorize_on_user, credential_owner, missing
 
 MIN_RSA_BITS = 2048
 PEM_MARK = "-----BEGIN"

@@ -23,6 +23,7 @@ from ..context import Call, Env
 from . import principal_policies
 from .boundaries import checked_boundary
 from .common import (
+    MissingTarget,
     Page,
     account_arn,
     decode_marker,
@@ -206,15 +207,17 @@ def list_users(
 
 def tag_user(env: Env, call: Call, user_name: str, tags: Sequence[Mapping[str, str]]) -> None:
     tag_resource(
-        env, call, "iam:TagUser", TAG_KIND, lambda tx: existing_user(tx, call, user_name),
+        env, call, "iam:TagUser", TAG_KIND, lambda tx: find_user(tx, call, user_name),
         lambda user: user.arn, tags,
+        missing=MissingTarget(user_arn(call, user_name), missing(user_name)),
     )
 
 
 def untag_user(env: Env, call: Call, user_name: str, tag_keys: Sequence[str]) -> None:
     untag_resource(
-        env, call, "iam:UntagUser", TAG_KIND, lambda tx: existing_user(tx, call, user_name),
+        env, call, "iam:UntagUser", TAG_KIND, lambda tx: find_user(tx, call, user_name),
         lambda user: user.arn, tag_keys,
+        missing=MissingTarget(user_arn(call, user_name), missing(user_name)),
     )
 
 
@@ -318,4 +321,23 @@ def _authorized_user(
     user = authorize_on_user(tx, call, action, name, extra)
     if user is None:
         raise missing(name)
+    return user
+
+
+def credential_owner(
+    tx: Transaction, call: Call, action: str, user_name: str | None
+) -> User | None:
+    """The user a credential call is about: the named one, else the caller (None: root).
+
+    Authorized on the user's ARN (the root's when the root calls about itself) before
+    anything about the user is revealed.
+    """
+    if user_name is None:
+        if call.caller.user is None:
+            authorize(call, action, call.caller.arn)
+            return None
+        user_name = call.caller.user.name
+    user = authorize_on_user(tx, call, action, user_name)
+    if user is None:
+        raise missing(user_name)
     return user
