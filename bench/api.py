@@ -21,11 +21,12 @@ every completed call over the common window; p50/p99 are nearest-rank percentile
 call's time (perf_counter_ns). Each figure is the median of ``--runs`` runs; iamd and moto
 alternate run by run. The ratio is iamd req/s over moto req/s.
 
-The scale test (``--database-url``, skipped without it or with ``--skip-scale``) creates a
-scratch PostgreSQL database on that server, runs a second iamd on it, measures GetUser at
-1,000 users, loads ``--scale`` users and ``--scale-policies`` policies (through the API with
-many client processes, or with ``--bulk-loader``), measures GetUser again and drops the
-database. The last lines compare the results with the targets.
+The scale test (``--database-url``, skipped without it or with ``--skip-scale``; alone with
+``--scale-only``) creates a scratch PostgreSQL database on that server, runs a second iamd on
+it, measures GetUser at 1,000 users, loads ``--scale`` users and ``--scale-policies`` policies
+straight into the database with ``bench/bulk_load.py`` (or another ``--bulk-loader``; through
+the API with many client processes with ``--load-through-api``), measures GetUser again and
+drops the database. The last lines compare the results with the targets.
 """
 
 from __future__ import annotations
@@ -736,14 +737,23 @@ def load_through_api(server: Server, users: int, policies: int, processes: int) 
               f"({len(items) / elapsed:,.0f}/s), {failures:,} failed", flush=True)
 
 
+DEFAULT_BULK_LOADER = shlex.join(
+    [sys.executable, str(REPO_ROOT / "bench" / "bulk_load.py")]
+) + " {database_url} {account_id} {users} {policies}"
+
+
 def bulk_load(command: str, database_url: str, users: int, policies: int) -> None:
-    """THE HOOK for a faster loader (an iamd bulk path): a command line template with
-    {database_url}, {account_id}, {users} (names bench-sNNNNNN, path /scale/) and {policies}
-    (names bench-pNNNNNN)."""
-    line = command.format(database_url=database_url, account_id=ACCOUNT,
-                          users=len(scale_user_names(users)), policies=policies)
+    """Run a loader that writes the scale data straight into the database.
+
+    ``command`` is a command line template with {database_url}, {account_id}, {users} (names
+    bench-sNNNNNN, path /scale/) and {policies} (names bench-pNNNNNN); each word is filled
+    in after splitting, so the values need no quoting. Default: ``bench/bulk_load.py``.
+    """
+    values = {"database_url": database_url, "account_id": ACCOUNT,
+              "users": len(scale_user_names(users)), "policies": policies}
+    words = [word.format(**values) for word in shlex.split(command)]
     started = time.perf_counter()
-    subprocess.run(shlex.split(line), check=True, stdin=subprocess.DEVNULL)
+    subprocess.run(words, check=True, stdin=subprocess.DEVNULL)
     print(f"  scale: bulk loader done in {time.perf_counter() - started:.0f} s")
 
 
@@ -755,10 +765,11 @@ def run_scale(args: argparse.Namespace, workdir: Path) -> dict[tuple[int, str], 
         try:
             fixture = set_up(server, args.caller)
             measure_scale(server, fixture, args, found, f"{USERS:,} users")
-            if args.bulk_loader:
-                bulk_load(args.bulk_loader, url, args.scale, args.scale_policies)
-            else:
+            if args.load_through_api:
                 load_through_api(server, args.scale, args.scale_policies, args.load_processes)
+            else:
+                bulk_load(args.bulk_loader or DEFAULT_BULK_LOADER, url, args.scale,
+                          args.scale_policies)
             everyone = fixture.user_names + tuple(scale_user_names(args.scale))
             grown = Fixture(fixture.caller, fixture.denied, everyone)
             measure_scale(server, grown, args, found, f"{args.scale:,} users, "
@@ -842,13 +853,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--database-url", help="PostgreSQL server for the scale test; a "
                         "scratch database is created on it and dropped afterwards")
     parser.add_argument("--skip-scale", action="store_true", help="skip the scale test")
+    parser.add_argument("--scale-only", action="store_true",
+                        help="run only the scale test (needs --database-url)")
     parser.add_argument("--scale", type=int, default=100_000, help="users for the scale test")
     parser.add_argument("--scale-policies", type=int, default=20_000,
                         help="customer managed policies for the scale test")
-    parser.add_argument("--load-processes", type=int, default=6,
-                        help="client processes loading the scale test through the API")
     parser.add_argument("--bulk-loader", help="command template that loads the scale test "
-                        "directly instead of the API (see bulk_load)")
+                        "into the database (default: bench/bulk_load.py; see bulk_load)")
+    parser.add_argument("--load-through-api", action="store_true",
+                        help="load the scale test through the API instead (over an hour)")
+    parser.add_argument("--load-processes", type=int, default=6,
+                        help="client processes loading through the API (default 6)")
     parser.add_argument("--iamd-command", help="how to run iamd (default: the venv's `iamd`)")
     parser.add_argument("--iamd-workers", type=int, help="passed to `iamd serve --workers`")
     parser.add_argument("--iamd-args", help="extra arguments for `iamd serve`")
@@ -862,6 +877,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error(f"--operations: choose from {', '.join(OPERATIONS)}")
     if args.runs < 1 or args.duration <= 0 or not args.clients:
         parser.error("--runs, --duration and --clients must be positive")
+    if args.scale_only and (args.skip_scale or not args.database_url or args.only == "moto"):
+        parser.error("--scale-only needs --database-url, iamd, and no --skip-scale")
+    if args.load_through_api and args.bulk_loader:
+        parser.error("--load-through-api and --bulk-loader exclude each other")
     return args
 
 
@@ -869,6 +888,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     check_signer()
     chosen = ("iamd", "moto") if args.only == "both" else (args.only,)
+    matrix: tuple[str, ...] = () if args.scale_only else chosen
     print(f"python {sys.version.split()[0]} on {sys.platform}, {os.cpu_count()} CPUs; "
           f"{args.duration:g} s per figure, median of {args.runs} run(s); caller: {args.caller}")
     print_load("load average before")
@@ -877,13 +897,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="iamd-bench-") as scratch:
         workdir = Path(scratch)
         try:
-            for name in chosen:
+            for name in matrix:
                 server = start_iamd(args, workdir) if name == "iamd" else start_moto(workdir)
                 started.append(server)
                 servers[name] = (server, set_up(server, args.caller))
                 for note in check_behaviour(*servers[name]):
                     print(f"  {name}: {note}")
-            table = run_matrix(servers, args)
+            table = run_matrix(servers, args) if servers else {}
         finally:
             for server in started:
                 server.stop()

@@ -3,8 +3,8 @@
 The API scale test (``bench/api.py``) needs 100,000 users and 20,000 policies; creating them
 through the API takes over an hour. This script writes the same rows iamd writes (its own
 schema tables, rows made by ``rows.to_row`` from the real entity dataclasses) with
-executemany in batches, one transaction per kind of row, and bumps the account's version
-once at the end so that running servers drop their caches::
+executemany in batches in four transactions, and bumps the account's version once, in the
+last, so that running servers drop their caches::
 
     .venv/bin/python bench/bulk_load.py DATABASE_URL ACCOUNT_ID USERS POLICIES
 
@@ -17,7 +17,8 @@ What it writes, all under path ``/scale/`` (names are those ``bench/api.py`` cal
 * every tenth user has 2 of the policies attached.
 
 The database must already hold iamd's schema and the account (``iamd account create``); the
-names must be free (a clash aborts the load at that kind of row). Not part of the package.
+names must be free (a clash rolls back that transaction and stops the load; the earlier
+transactions stay). Not part of the package.
 """
 
 from __future__ import annotations
@@ -27,17 +28,19 @@ import secrets
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from iamd.domain.entities import Group, ManagedPolicy, PolicyVersion, PrincipalKind, User
 from iamd.domain.identifiers import IdPrefix, unique_id
 from iamd.policy import PolicyKind, parse_policy
 from iamd.service.iam.groups import MEMBER
 from iamd.storage.sql import schema
-from iamd.storage.sql.dialects import Transactions, is_sqlite, make_engine
+from iamd.storage.sql.dialects import is_sqlite, make_engine
 from iamd.storage.sql.rows import to_row
 
 PATH = "/scale/"
@@ -89,7 +92,7 @@ class Loader:
 
     def __init__(self, engine: Engine, url: str, account_id: str, batch: int) -> None:
         self._engine = engine
-        self._transactions = Transactions(url)
+        self._sqlite = is_sqlite(url)
         self._account = account_id
         self._batch = batch
         self._random = BufferedRandom()
@@ -141,17 +144,11 @@ class Loader:
         """One transaction: every (table, rows) in batches of ``batch`` rows, then commit."""
         started = time.perf_counter()
         written = 0
-        with self._engine.connect() as connection:
-            handle = self._transactions.begin(connection, write=True)
-            try:
-                for table, rows in batches:
-                    written += self._insert(connection, table, rows)
-                if bump:
-                    bump_version(connection, self._account)
-            except BaseException:
-                self._transactions.rollback(connection, handle)
-                raise
-            self._transactions.commit(connection, handle)
+        with self._engine.connect() as connection, transaction(connection, self._sqlite):
+            for table, rows in batches:
+                written += self._insert(connection, table, rows)
+            if bump:
+                bump_version(connection, self._account)
         self.rows += written
         elapsed = time.perf_counter() - started
         print(f"  {label}: {written:,} rows in {elapsed:.1f} s "
@@ -171,6 +168,23 @@ class Loader:
             connection.execute(statement, chunk)
             written += len(chunk)
         return written
+
+
+@contextmanager
+def transaction(connection: Connection, sqlite: bool) -> Iterator[None]:
+    """A write transaction, as iamd opens one (its SQLite engine is in autocommit mode and
+    takes the write lock with BEGIN IMMEDIATE)."""
+    if not sqlite:
+        with connection.begin():
+            yield
+        return
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        connection.exec_driver_sql("ROLLBACK")
+        raise
+    connection.exec_driver_sql("COMMIT")
 
 
 def bump_version(connection: Connection, account_id: str) -> None:
@@ -250,8 +264,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     print(f"bulk load: {args.users:,} users, {args.policies:,} policies into account "
           f"{args.account_id}", flush=True)
-    rows = load(args.database_url, args.account_id, args.users, args.policies, args.groups,
-                args.batch)
+    try:
+        rows = load(args.database_url, args.account_id, args.users, args.policies, args.groups,
+                    args.batch)
+    except IntegrityError as error:  # a name already taken: its transaction rolled back
+        detail = str(error.orig).splitlines()
+        raise SystemExit(f"bulk load stopped: {' '.join(detail[:2])}") from None
     elapsed = time.perf_counter() - started
     print(f"bulk load: {rows:,} rows in {elapsed:.1f} s ({rows / max(elapsed, 1e-9):,.0f} rows/s)",
           flush=True)

@@ -41,11 +41,11 @@ class Authenticator:
     def credential(self, access_key_id: str) -> Credential | None:
         """The active key's secret and caller, or None (unknown, inactive or orphaned key)."""
         with self._env.store.read() as tx:
-            key = tx.get_by_id(AccessKey, access_key_id)
-            if key is None or key.status is not KeyStatus.ACTIVE:
+            found = tx.access_key(access_key_id)
+            if found is None:
                 return None
-            version = tx.account_version(key.account_id)
-            if version is None:
+            key, version = found
+            if key.status is not KeyStatus.ACTIVE:
                 return None
             cached = self._cached(access_key_id, version)
             if cached is not None:

@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from iamd.domain.entities import Account, InlinePolicy, PolicyVersion, PrincipalKind, Tag
+from iamd.domain.entities import AccessKey, Account, InlinePolicy, PolicyVersion, PrincipalKind, Tag
 
 E = TypeVar("E")
 
@@ -101,6 +101,9 @@ class Transaction(Protocol):
 
     # -- accounts ---------------------------------------------------------------------------
     def account(self, account_id: str) -> Account | None: ...
+
+    def access_key(self, key_id: str) -> tuple[AccessKey, int] | None:
+        """A key with its account's current version (the request path's one read)."""
 
     def accounts(self) -> list[Account]: ...
 

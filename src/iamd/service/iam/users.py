@@ -74,9 +74,10 @@ def existing_user(tx: Transaction, call: Call, name: str) -> User:
     return user
 
 
-def user_context(tx: Transaction, user: User) -> dict[str, ContextValue]:
+def user_context(tx: Transaction, user: User, tags: Sequence[Tag] | None = None
+                 ) -> dict[str, ContextValue]:
     """Condition keys describing an existing user: its tags and permissions boundary."""
-    context = resource_tag_context(tx.tags(TAG_KIND, user.id))
+    context = resource_tag_context(tx.tags(TAG_KIND, user.id) if tags is None else tags)
     if user.permissions_boundary:
         context["iam:PermissionsBoundary"] = user.permissions_boundary
     return context
@@ -136,10 +137,13 @@ def get_user(env: Env, call: Call, user_name: str | None = None) -> UserView:
                 created = account.created if account else call.request.now
                 return UserView(call.account_id, None, (), created)
             user_name = call.caller.user.name
-        user = authorize_on_user(tx, call, "iam:GetUser", user_name)
+        user = find_user(tx, call, user_name)
         if user is None:
+            authorize(call, "iam:GetUser", user_arn(call, user_name))
             raise missing(user_name)
-        return UserView(call.account_id, user, tx.tags(TAG_KIND, user.id))
+        tags = tx.tags(TAG_KIND, user.id)
+        authorize(call, "iam:GetUser", user.arn, user_context(tx, user, tags))
+        return UserView(call.account_id, user, tags)
 
 
 def update_user(

@@ -1,11 +1,23 @@
-"""The one place SQLite and PostgreSQL differ: engines, transactions, write serialization."""
+"""The one place SQLite and PostgreSQL differ: engines, transactions, binding, statements.
+
+Statements are SQLAlchemy Core, compiled once per dialect into the driver's own SQL and run
+on the raw DBAPI connection: the request path runs a handful of them per call, and going
+through SQLAlchemy's execution machinery each time would cost more than the queries.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import sqlite3
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, NamedTuple, cast
 
+import psycopg
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import Connection
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
+
+INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, psycopg.IntegrityError)
 
 
 def is_sqlite(url: str) -> bool:
@@ -29,6 +41,7 @@ def make_engine(url: str) -> Engine:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -37,26 +50,72 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-class Transactions:
-    """Begin, commit and roll back on one connection, the dialect's way."""
+Build = Callable[[], ClauseElement]
 
-    def __init__(self, url: str) -> None:
-        self._sqlite = is_sqlite(url)
 
-    def begin(self, connection: Connection, *, write: bool) -> Any:
-        if self._sqlite:
-            connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-            return None
-        return connection.begin()
+class Prepared(NamedTuple):
+    sql: str
+    order: tuple[str, ...] | None  # parameter names in order, for positional drivers
+    defaults: dict[str, Any]
 
-    def commit(self, connection: Connection, handle: Any) -> None:
-        if self._sqlite:
-            connection.exec_driver_sql("COMMIT")
+
+class Driver:
+    """Compiles statements for one dialect (once each) and runs them on DBAPI connections."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._dialect = engine.dialect
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._prepared: dict[str, Prepared] = {}
+
+    def prepare(self, key: str, build: Build) -> Prepared:
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            compiled = cast(SQLCompiler, build().compile(dialect=self._dialect))
+            order = tuple(compiled.positiontup or ()) if compiled.positional else None
+            # Literals in a statement (a LIMIT 1, say) are bound parameters with a value.
+            defaults = {name: value for name, value in compiled.params.items()
+                        if value is not None}
+            prepared = self._prepared[key] = Prepared(compiled.string, order, defaults)
+        return prepared
+
+    def run(self, raw: Any, key: str, build: Build, params: Mapping[str, Any]) -> Any:
+        sql, order, defaults = self.prepare(key, build)
+        bound = {name: self._bind(value) for name, value in {**defaults, **params}.items()}
+        cursor = raw.cursor()
+        cursor.execute(sql, [bound[name] for name in order] if order is not None else bound)
+        return cursor
+
+    def run_many(self, raw: Any, key: str, build: Build, rows: list[Mapping[str, Any]]) -> None:
+        sql, order, _defaults = self.prepare(key, build)
+        cursor = raw.cursor()
+        if order is not None:
+            cursor.executemany(sql, [[self._bind(row[name]) for name in order] for row in rows])
         else:
-            handle.commit()
+            cursor.executemany(
+                sql, [{name: self._bind(value) for name, value in row.items()} for row in rows]
+            )
 
-    def rollback(self, connection: Connection, handle: Any) -> None:
+    def _bind(self, value: Any) -> Any:
+        if self._sqlite and isinstance(value, datetime):
+            # The text form SQLAlchemy's SQLite DateTime uses: naive UTC, sortable.
+            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        return value
+
+    # -- transactions --------------------------------------------------------------------
+    def begin(self, raw: Any, *, write: bool) -> None:
         if self._sqlite:
-            connection.exec_driver_sql("ROLLBACK")
+            raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        # psycopg opens a transaction implicitly with the first statement.
+
+    def commit(self, raw: Any) -> None:
+        if self._sqlite:
+            raw.execute("COMMIT")
         else:
-            handle.rollback()
+            raw.commit()
+
+    def rollback(self, raw: Any) -> None:
+        if self._sqlite:
+            if raw.in_transaction:
+                raw.execute("ROLLBACK")
+        else:
+            raw.rollback()

@@ -30,6 +30,7 @@ TABLES: Mapping[type, Table] = {
     e.ServerCertificate: schema.server_certificates,
     e.SigningCertificate: schema.signing_certificates,
     e.SSHPublicKey: schema.ssh_public_keys,
+    e.Account: schema.accounts,
 }
 
 
@@ -56,7 +57,7 @@ def _reader(hint: Any) -> Convert:
     """How a column value becomes the field's type (None stays None)."""
     base = _without_none(hint)
     if base is datetime:
-        return lambda value: None if value is None else utc(value)
+        return _datetime
     if isinstance(base, type) and issubclass(base, enum.Enum):
         return lambda value: None if value is None else base(value)
     if typing.get_origin(base) is tuple:
@@ -64,6 +65,13 @@ def _reader(hint: Any) -> Convert:
     if base is bytes:
         return lambda value: None if value is None else bytes(value)
     return _identity
+
+
+def _datetime(value: Any) -> datetime | None:
+    """SQLite hands back the text SQLAlchemy's DateTime stores; PostgreSQL a datetime."""
+    if value is None:
+        return None
+    return utc(value if isinstance(value, datetime) else datetime.fromisoformat(value))
 
 
 def _without_none(hint: Any) -> Any:

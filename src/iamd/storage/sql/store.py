@@ -1,158 +1,194 @@
-"""`SqlStore`: the storage contract on SQLAlchemy Core, for SQLite and PostgreSQL."""
+"""`SqlStore`: the storage contract on SQLAlchemy Core, for SQLite and PostgreSQL.
+
+Every statement is built once (a function of its table and shape), compiled once per dialect
+by `Driver` and run with bound parameters: SQL only ever sees values as parameters.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, bindparam, delete, func, insert, select, update
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy.sql.elements import ClauseElement
 
-from iamd.domain.entities import Account, InlinePolicy, PolicyVersion, PrincipalKind, Tag
+from iamd.domain.entities import AccessKey, Account, InlinePolicy, PolicyVersion, PrincipalKind, Tag
 from iamd.storage.api import AccountGone, DuplicateEntity
 
 from . import schema as s
-from .dialects import Transactions, make_engine
-from .rows import from_row, table_of, to_row, utc
+from .dialects import INTEGRITY_ERRORS, Build, Driver, make_engine
+from .rows import from_row, table_of, to_row
 
-_ACCOUNT_TABLES = [
-    table for table in s.metadata.sorted_tables if table is not s.accounts
-]
+_ACCOUNT_TABLES = [table for table in s.metadata.sorted_tables if table is not s.accounts]
+_LIKE_ESCAPE = "!"
 
 
-@cache
-def _by_name(table: Table) -> Select[Any]:
-    """Prebuilt statements for the hot paths: built once, bound per call."""
-    return select(table).where(
-        table.c.account_id == bindparam("account_id"), table.c.name_key == bindparam("name_key")
+def _like_prefix(prefix: str) -> str:
+    escaped = prefix.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+    return escaped + "%"
+
+
+def _where(table: Table, names: Sequence[str]) -> list[Any]:
+    return [table.c[name] == bindparam(f"w_{name}") for name in names]
+
+
+def _order_of(table: Table) -> list[Any]:
+    return [table.c[name] for name in ("created", "uploaded") if name in table.c] + list(
+        table.primary_key.columns
     )
-
-
-@cache
-def _by_id(table: Table) -> Select[Any]:
-    return select(table).where(table.c.id == bindparam("id"))
-
-
-_TAGS = select(s.tags.c.key, s.tags.c.value).where(
-    s.tags.c.resource_kind == bindparam("kind"), s.tags.c.resource_id == bindparam("id")
-).order_by(s.tags.c.position)
-_VERSION = select(s.accounts.c.version).where(s.accounts.c.id == bindparam("id"))
-_ATTACHED = select(s.attachments.c.policy_arn).where(
-    s.attachments.c.principal_kind == bindparam("kind"),
-    s.attachments.c.principal_id == bindparam("id"),
-).order_by(s.attachments.c.policy_arn)
-_INLINE = select(s.inline_policies).where(
-    s.inline_policies.c.owner_kind == bindparam("kind"),
-    s.inline_policies.c.owner_id == bindparam("id"),
-).order_by(s.inline_policies.c.name_key)
-_RIGHTS = select(s.relations.c.right_id).where(
-    s.relations.c.relation == bindparam("relation"), s.relations.c.left_id == bindparam("id")
-)
-_LEFTS = select(s.relations.c.left_id).where(
-    s.relations.c.relation == bindparam("relation"), s.relations.c.right_id == bindparam("id")
-)
 
 
 class SqlTransaction:
     """One open transaction; see `iamd.storage.api.Transaction` for the contract."""
 
-    def __init__(self, connection: Connection) -> None:
-        self._c = connection
+    def __init__(self, driver: Driver, raw: Any) -> None:
+        self._driver = driver
+        self._raw = raw
+
+    def _run(self, key: str, build: Build, **params: Any) -> Any:
+        return self._driver.run(self._raw, key, build, params)
+
+    def _rows(self, key: str, build: Build, **params: Any) -> list[dict[str, Any]]:
+        cursor = self._run(key, build, **params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def _scalars(self, key: str, build: Build, **params: Any) -> list[Any]:
+        return [row[0] for row in self._run(key, build, **params).fetchall()]
+
+    def _insert(self, table: Table, row: Mapping[str, Any]) -> None:
+        """Insert one row; DuplicateEntity when a unique constraint refuses it."""
+        self._raw.cursor().execute("SAVEPOINT iamd_insert")
+        try:
+            self._run(f"insert:{table.name}", lambda: insert(table), **row)
+        except INTEGRITY_ERRORS as error:
+            self._raw.cursor().execute("ROLLBACK TO SAVEPOINT iamd_insert")
+            raise DuplicateEntity(str(error)) from None
+        self._raw.cursor().execute("RELEASE SAVEPOINT iamd_insert")
 
     # -- generic entity tables -------------------------------------------------------------
     def add(self, entity: object) -> None:
-        table = table_of(type(entity))
-        try:
-            with self._c.begin_nested():
-                self._c.execute(insert(table).values(**to_row(entity)))
-        except IntegrityError as error:
-            raise DuplicateEntity(str(error.orig)) from None
+        self._insert(table_of(type(entity)), to_row(entity))
 
     def replace(self, entity: object) -> None:
         table = table_of(type(entity))
         row = to_row(entity)
         keys = [column.name for column in table.primary_key.columns]
-        where = and_(*(table.c[key] == row[key] for key in keys))
-        self._c.execute(update(table).where(where).values(**row))
+
+        def build() -> ClauseElement:
+            values: dict[str, Any] = {name: bindparam(name) for name in row}
+            return update(table).where(*_where(table, keys)).values(values)
+
+        self._run(f"replace:{table.name}", build, **row, **{f"w_{k}": row[k] for k in keys})
 
     def remove(self, kind: type, entity_id: str) -> None:
         table = table_of(kind)
-        self._c.execute(delete(table).where(table.c.id == entity_id))
+        self._run(f"remove:{table.name}", lambda: delete(table).where(*_where(table, ["id"])),
+                  w_id=entity_id)
 
     def get(self, kind: type[Any], account_id: str, name: str) -> Any:
-        row = self._c.execute(
-            _by_name(table_of(kind)), {"account_id": account_id, "name_key": name.lower()}
-        ).mappings().first()
-        return None if row is None else from_row(kind, row)
+        table = table_of(kind)
+        rows = self._rows(
+            f"get:{table.name}",
+            lambda: select(table).where(*_where(table, ["account_id", "name_key"])),
+            w_account_id=account_id, w_name_key=name.lower(),
+        )
+        return from_row(kind, rows[0]) if rows else None
 
     def get_by_id(self, kind: type[Any], entity_id: str) -> Any:
-        row = self._c.execute(_by_id(table_of(kind)), {"id": entity_id}).mappings().first()
-        return None if row is None else from_row(kind, row)
+        table = table_of(kind)
+        rows = self._rows(f"get_by_id:{table.name}",
+                          lambda: select(table).where(*_where(table, ["id"])), w_id=entity_id)
+        return from_row(kind, rows[0]) if rows else None
 
     def find(self, kind: type[Any], account_id: str, **equal: Any) -> list[Any]:
         table = table_of(kind)
-        query = select(table).where(
-            table.c.account_id == account_id,
-            *(table.c[name] == _column_value(value) for name, value in equal.items()),
-        )
-        order = [table.c[name] for name in ("created", "uploaded") if name in table.c]
-        query = query.order_by(*order, *table.primary_key.columns)
-        return [from_row(kind, row) for row in self._c.execute(query).mappings()]
+        names = ["account_id", *sorted(equal)]
+        nulls = [name for name in names if equal.get(name, "") is None]
+        values = [name for name in names if name not in nulls]
+
+        def build() -> ClauseElement:
+            return select(table).where(
+                *_where(table, values), *(table.c[name].is_(None) for name in nulls)
+            ).order_by(*_order_of(table))
+
+        params = {f"w_{name}": _value(equal.get(name, account_id)) for name in values}
+        rows = self._rows(f"find:{table.name}:{values}:{nulls}", build, **params)
+        return [from_row(kind, row) for row in rows]
+
+    def count(self, kind: type, account_id: str, **equal: Any) -> int:
+        table = table_of(kind)
+        names = ["account_id", *sorted(equal)]
+        nulls = [name for name in names if equal.get(name, "") is None]
+        values = [name for name in names if name not in nulls]
+
+        def build() -> ClauseElement:
+            return select(func.count()).select_from(table).where(
+                *_where(table, values), *(table.c[name].is_(None) for name in nulls)
+            )
+
+        params = {f"w_{name}": _value(equal.get(name, account_id)) for name in values}
+        return int(self._scalars(f"count:{table.name}:{values}:{nulls}", build, **params)[0])
 
     def page(
         self, kind: type[Any], account_id: str, *, path_prefix: str = "/",
         after: str | None = None, limit: int = 100, ids: Sequence[str] | None = None,
     ) -> list[Any]:
         table = table_of(kind)
-        query = select(table).where(table.c.account_id == account_id)
-        if path_prefix != "/":
-            query = query.where(table.c.path.startswith(path_prefix, autoescape=True))
-        if after is not None:
-            query = query.where(table.c.name_key > after)
-        if ids is not None:
-            query = query.where(table.c.id.in_(list(ids)))
-        query = query.order_by(table.c.name_key).limit(limit)
-        return [from_row(kind, row) for row in self._c.execute(query).mappings()]
+        by_path, by_after = path_prefix != "/", after is not None
+        params: dict[str, Any] = {"w_account_id": account_id, "limit": limit}
+        if by_path:
+            params["prefix"] = _like_prefix(path_prefix)
+        if by_after:
+            params["after"] = after
+        id_names = [f"id_{index}" for index in range(len(ids))] if ids is not None else None
+        for name, value in zip(id_names or [], ids or [], strict=True):
+            params[name] = value
 
-    def count(self, kind: type, account_id: str, **equal: Any) -> int:
-        table = table_of(kind)
-        query = select(func.count()).select_from(table).where(
-            table.c.account_id == account_id,
-            *(table.c[name] == _column_value(value) for name, value in equal.items()),
-        )
-        return int(self._c.execute(query).scalar_one())
+        def build() -> ClauseElement:
+            query = select(table).where(*_where(table, ["account_id"]))
+            if by_path:
+                query = query.where(table.c.path.like(bindparam("prefix"), escape=_LIKE_ESCAPE))
+            if by_after:
+                query = query.where(table.c.name_key > bindparam("after"))
+            if id_names is not None:
+                query = query.where(table.c.id.in_([bindparam(name) for name in id_names]))
+            return query.order_by(table.c.name_key).limit(bindparam("limit"))
+
+        key = f"page:{table.name}:{by_path}:{by_after}:{len(id_names) if id_names else None}"
+        return [from_row(kind, row) for row in self._rows(key, build, **params)]
 
     # -- relations ---------------------------------------------------------------------------
     def link(self, relation: str, account_id: str, left: str, right: str) -> bool:
-        r = s.relations
-        exists = self._c.execute(
-            select(r.c.left_id).where(
-                r.c.relation == relation, r.c.left_id == left, r.c.right_id == right
-            )
-        ).first()
-        if exists:
+        if right in self.rights(relation, left):
             return False
-        self._c.execute(
-            insert(r).values(relation=relation, account_id=account_id, left_id=left, right_id=right)
-        )
+        self._run("link", lambda: insert(s.relations), relation=relation,
+                  account_id=account_id, left_id=left, right_id=right)
         return True
 
     def unlink(self, relation: str, left: str, right: str) -> bool:
         r = s.relations
-        result = self._c.execute(
-            delete(r).where(r.c.relation == relation, r.c.left_id == left, r.c.right_id == right)
+        cursor = self._run(
+            "unlink", lambda: delete(r).where(*_where(r, ["relation", "left_id", "right_id"])),
+            w_relation=relation, w_left_id=left, w_right_id=right,
         )
-        return bool(result.rowcount)
+        return bool(cursor.rowcount)
 
     def rights(self, relation: str, left: str) -> list[str]:
-        return list(self._c.execute(_RIGHTS, {"relation": relation, "id": left}).scalars())
+        r = s.relations
+        return self._scalars(
+            "rights", lambda: select(r.c.right_id).where(*_where(r, ["relation", "left_id"])),
+            w_relation=relation, w_left_id=left,
+        )
 
     def lefts(self, relation: str, right: str) -> list[str]:
-        return list(self._c.execute(_LEFTS, {"relation": relation, "id": right}).scalars())
+        r = s.relations
+        return self._scalars(
+            "lefts", lambda: select(r.c.left_id).where(*_where(r, ["relation", "right_id"])),
+            w_relation=relation, w_right_id=right,
+        )
 
     # -- attachments -------------------------------------------------------------------------
     def attach(
@@ -160,86 +196,113 @@ class SqlTransaction:
     ) -> bool:
         if policy_arn in self.attached(kind, principal_id):
             return False
-        self._c.execute(
-            insert(s.attachments).values(
-                account_id=account_id, policy_arn=policy_arn,
-                principal_kind=kind.value, principal_id=principal_id,
-            )
-        )
+        self._run("attach", lambda: insert(s.attachments), account_id=account_id,
+                  policy_arn=policy_arn, principal_kind=kind.value, principal_id=principal_id)
         return True
 
     def detach(self, policy_arn: str, kind: PrincipalKind, principal_id: str) -> bool:
         a = s.attachments
-        result = self._c.execute(
-            delete(a).where(
-                a.c.principal_kind == kind.value, a.c.principal_id == principal_id,
-                a.c.policy_arn == policy_arn,
-            )
+        cursor = self._run(
+            "detach",
+            lambda: delete(a).where(*_where(a, ["principal_kind", "principal_id", "policy_arn"])),
+            w_principal_kind=kind.value, w_principal_id=principal_id, w_policy_arn=policy_arn,
         )
-        return bool(result.rowcount)
+        return bool(cursor.rowcount)
 
     def attached(self, kind: PrincipalKind, principal_id: str) -> list[str]:
-        return list(self._c.execute(_ATTACHED, {"kind": kind.value, "id": principal_id}).scalars())
+        a = s.attachments
+        return self._scalars(
+            "attached",
+            lambda: select(a.c.policy_arn).where(
+                *_where(a, ["principal_kind", "principal_id"])
+            ).order_by(a.c.policy_arn),
+            w_principal_kind=kind.value, w_principal_id=principal_id,
+        )
 
     def attachments(self, account_id: str, policy_arn: str) -> list[tuple[PrincipalKind, str]]:
         a = s.attachments
-        query = select(a.c.principal_kind, a.c.principal_id).where(
-            a.c.account_id == account_id, a.c.policy_arn == policy_arn
-        )
-        return [(PrincipalKind(kind), pid) for kind, pid in self._c.execute(query)]
+        rows = self._run(
+            "attachments",
+            lambda: select(a.c.principal_kind, a.c.principal_id).where(
+                *_where(a, ["account_id", "policy_arn"])
+            ),
+            w_account_id=account_id, w_policy_arn=policy_arn,
+        ).fetchall()
+        return [(PrincipalKind(kind), principal_id) for kind, principal_id in rows]
 
     def attachment_counts(self, account_id: str) -> dict[str, int]:
         a = s.attachments
-        query = select(a.c.policy_arn, func.count()).where(
-            a.c.account_id == account_id
-        ).group_by(a.c.policy_arn)
-        return {arn: int(count) for arn, count in self._c.execute(query)}
+        rows = self._run(
+            "attachment_counts",
+            lambda: select(a.c.policy_arn, func.count()).where(
+                *_where(a, ["account_id"])
+            ).group_by(a.c.policy_arn),
+            w_account_id=account_id,
+        ).fetchall()
+        return {arn: int(count) for arn, count in rows}
 
     # -- inline policies ----------------------------------------------------------------------
     def inline_policies(self, kind: PrincipalKind, owner_id: str) -> list[InlinePolicy]:
-        rows = self._c.execute(_INLINE, {"kind": kind.value, "id": owner_id})
+        i = s.inline_policies
+        rows = self._rows(
+            "inline",
+            lambda: select(i).where(*_where(i, ["owner_kind", "owner_id"])).order_by(
+                i.c.name_key
+            ),
+            w_owner_kind=kind.value, w_owner_id=owner_id,
+        )
         return [
-            InlinePolicy(row.account_id, PrincipalKind(row.owner_kind), row.owner_id, row.name,
-                         row.document)
+            InlinePolicy(row["account_id"], PrincipalKind(row["owner_kind"]), row["owner_id"],
+                         row["name"], row["document"])
             for row in rows
         ]
 
     def put_inline(self, policy: InlinePolicy) -> None:
         self.delete_inline(policy.owner_kind, policy.owner_id, policy.name)
-        self._c.execute(
-            insert(s.inline_policies).values(
-                account_id=policy.account_id, owner_kind=policy.owner_kind.value,
-                owner_id=policy.owner_id, name=policy.name, name_key=policy.name.lower(),
-                document=policy.document,
-            )
-        )
+        self._run("put_inline", lambda: insert(s.inline_policies),
+                  account_id=policy.account_id, owner_kind=policy.owner_kind.value,
+                  owner_id=policy.owner_id, name=policy.name, name_key=policy.name.lower(),
+                  document=policy.document)
 
     def delete_inline(self, kind: PrincipalKind, owner_id: str, name: str) -> bool:
         i = s.inline_policies
-        result = self._c.execute(
-            delete(i).where(
-                i.c.owner_kind == kind.value, i.c.owner_id == owner_id,
-                i.c.name_key == name.lower(),
-            )
+        cursor = self._run(
+            "delete_inline",
+            lambda: delete(i).where(*_where(i, ["owner_kind", "owner_id", "name_key"])),
+            w_owner_kind=kind.value, w_owner_id=owner_id, w_name_key=name.lower(),
         )
-        return bool(result.rowcount)
+        return bool(cursor.rowcount)
 
     # -- managed policy versions ---------------------------------------------------------------
     def versions(self, policy_id: str) -> list[PolicyVersion]:
         v = s.policy_versions
-        query = select(v).where(v.c.policy_id == policy_id).order_by(v.c.created, v.c.version_id)
-        return [from_row(PolicyVersion, row) for row in self._c.execute(query).mappings()]
+        rows = self._rows(
+            "versions",
+            lambda: select(v).where(*_where(v, ["policy_id"])).order_by(
+                v.c.created, v.c.version_id
+            ),
+            w_policy_id=policy_id,
+        )
+        return [from_row(PolicyVersion, row) for row in rows]
 
     def remove_version(self, policy_id: str, version_id: str) -> bool:
         v = s.policy_versions
-        result = self._c.execute(
-            delete(v).where(v.c.policy_id == policy_id, v.c.version_id == version_id)
+        cursor = self._run(
+            "remove_version", lambda: delete(v).where(*_where(v, ["policy_id", "version_id"])),
+            w_policy_id=policy_id, w_version_id=version_id,
         )
-        return bool(result.rowcount)
+        return bool(cursor.rowcount)
 
     # -- tags ------------------------------------------------------------------------------
     def tags(self, resource_kind: str, resource_id: str) -> list[Tag]:
-        rows = self._c.execute(_TAGS, {"kind": resource_kind, "id": resource_id})
+        t = s.tags
+        rows = self._run(
+            "tags",
+            lambda: select(t.c.key, t.c.value).where(
+                *_where(t, ["resource_kind", "resource_id"])
+            ).order_by(t.c.position),
+            w_resource_kind=resource_kind, w_resource_id=resource_id,
+        ).fetchall()
         return [Tag(key, value) for key, value in rows]
 
     def put_tags(
@@ -247,103 +310,150 @@ class SqlTransaction:
     ) -> None:
         """Add or overwrite (a key is matched case-insensitively and keeps its first spelling's
         position, with the new spelling and value, as AWS does)."""
-        current = {tag.key.lower(): tag for tag in self.tags(resource_kind, resource_id)}
-        merged = dict(current)
+        merged = {tag.key.lower(): tag for tag in self.tags(resource_kind, resource_id)}
         for tag in tags:
             merged[tag.key.lower()] = tag
-        t = s.tags
-        self._c.execute(
-            delete(t).where(t.c.resource_kind == resource_kind, t.c.resource_id == resource_id)
+        self._delete_tags(resource_kind, resource_id)
+        self._driver.run_many(
+            self._raw, "insert:tags", lambda: insert(s.tags),
+            [
+                {"account_id": account_id, "resource_kind": resource_kind,
+                 "resource_id": resource_id, "key": tag.key, "key_lower": lower,
+                 "value": tag.value, "position": position}
+                for position, (lower, tag) in enumerate(merged.items())
+            ],
         )
-        if merged:
-            self._c.execute(
-                insert(t),
-                [
-                    {"account_id": account_id, "resource_kind": resource_kind,
-                     "resource_id": resource_id, "key": tag.key, "key_lower": lower,
-                     "value": tag.value, "position": position}
-                    for position, (lower, tag) in enumerate(merged.items())
-                ],
-            )
 
     def remove_tags(self, resource_kind: str, resource_id: str, keys: Sequence[str]) -> None:
+        removed = {key.lower() for key in keys}
+        kept = [tag for tag in self.tags(resource_kind, resource_id)
+                if tag.key.lower() not in removed]
+        if len(kept) == len(self.tags(resource_kind, resource_id)):
+            return
+        account = self._tag_account(resource_kind, resource_id)
+        self._delete_tags(resource_kind, resource_id)
+        if kept and account is not None:
+            self.put_tags(account, resource_kind, resource_id, kept)
+
+    def _tag_account(self, resource_kind: str, resource_id: str) -> str | None:
         t = s.tags
-        self._c.execute(
-            delete(t).where(
-                t.c.resource_kind == resource_kind, t.c.resource_id == resource_id,
-                t.c.key_lower.in_([key.lower() for key in keys]),
-            )
+        found = self._scalars(
+            "tag_account",
+            lambda: select(t.c.account_id).where(
+                *_where(t, ["resource_kind", "resource_id"])
+            ).limit(1),
+            w_resource_kind=resource_kind, w_resource_id=resource_id,
         )
+        return found[0] if found else None
+
+    def _delete_tags(self, resource_kind: str, resource_id: str) -> None:
+        t = s.tags
+        self._run("delete_tags",
+                  lambda: delete(t).where(*_where(t, ["resource_kind", "resource_id"])),
+                  w_resource_kind=resource_kind, w_resource_id=resource_id)
+
+    # -- access keys (the request path) --------------------------------------------------------
+    def access_key(self, key_id: str) -> tuple[AccessKey, int] | None:
+        k, a = s.access_keys, s.accounts
+        rows = self._rows(
+            "access_key",
+            lambda: select(k, a.c.version).join(a, a.c.id == k.c.account_id).where(
+                *_where(k, ["id"])
+            ),
+            w_id=key_id,
+        )
+        if not rows:
+            return None
+        return from_row(AccessKey, rows[0]), int(rows[0]["version"])
 
     # -- accounts ---------------------------------------------------------------------------
     def account(self, account_id: str) -> Account | None:
-        row = self._c.execute(
-            select(s.accounts).where(s.accounts.c.id == account_id)
-        ).first()
-        return None if row is None else Account(row.id, row.email, utc(row.created))
+        a = s.accounts
+        rows = self._rows("account", lambda: select(a).where(*_where(a, ["id"])),
+                          w_id=account_id)
+        return _account(rows[0]) if rows else None
 
     def accounts(self) -> list[Account]:
-        rows = self._c.execute(select(s.accounts).order_by(s.accounts.c.created, s.accounts.c.id))
-        return [Account(row.id, row.email, utc(row.created)) for row in rows]
+        a = s.accounts
+        rows = self._rows("accounts", lambda: select(a).order_by(a.c.created, a.c.id))
+        return [_account(row) for row in rows]
 
     def add_account(self, account: Account) -> None:
-        try:
-            with self._c.begin_nested():
-                self._c.execute(
-                    insert(s.accounts).values(
-                        id=account.id, email=account.email, created=account.created, version=0
-                    )
-                )
-        except IntegrityError as error:
-            raise DuplicateEntity(str(error.orig)) from None
+        self._insert(s.accounts, {"id": account.id, "email": account.email,
+                                  "created": account.created, "version": 0})
 
     def account_version(self, account_id: str) -> int | None:
-        value = self._c.execute(_VERSION, {"id": account_id}).scalar_one_or_none()
-        return None if value is None else int(value)
+        a = s.accounts
+        found = self._scalars("version", lambda: select(a.c.version).where(*_where(a, ["id"])),
+                              w_id=account_id)
+        return int(found[0]) if found else None
 
     def aliases(self, account_id: str) -> list[str]:
         a = s.account_aliases
-        query = select(a.c.alias).where(a.c.account_id == account_id).order_by(a.c.alias)
-        return list(self._c.execute(query).scalars())
+        return self._scalars(
+            "aliases",
+            lambda: select(a.c.alias).where(*_where(a, ["account_id"])).order_by(a.c.alias),
+            w_account_id=account_id,
+        )
 
     def account_of_alias(self, alias: str) -> str | None:
         a = s.account_aliases
-        query = select(a.c.account_id).where(a.c.alias == alias)
-        return self._c.execute(query).scalar_one_or_none()
+        found = self._scalars(
+            "account_of_alias", lambda: select(a.c.account_id).where(*_where(a, ["alias"])),
+            w_alias=alias,
+        )
+        return found[0] if found else None
 
     def add_alias(self, account_id: str, alias: str) -> None:
-        try:
-            with self._c.begin_nested():
-                self._c.execute(
-                    insert(s.account_aliases).values(alias=alias, account_id=account_id)
-                )
-        except IntegrityError as error:
-            raise DuplicateEntity(str(error.orig)) from None
+        self._insert(s.account_aliases, {"alias": alias, "account_id": account_id})
 
     def remove_alias(self, account_id: str, alias: str) -> bool:
         a = s.account_aliases
-        result = self._c.execute(
-            delete(a).where(a.c.account_id == account_id, a.c.alias == alias)
+        cursor = self._run(
+            "remove_alias", lambda: delete(a).where(*_where(a, ["account_id", "alias"])),
+            w_account_id=account_id, w_alias=alias,
         )
-        return bool(result.rowcount)
+        return bool(cursor.rowcount)
 
     def remove_account(self, account_id: str) -> None:
-        for table in _ACCOUNT_TABLES:
-            self._c.execute(delete(table).where(table.c.account_id == account_id))
-        self._c.execute(delete(s.accounts).where(s.accounts.c.id == account_id))
+        for table in [*_ACCOUNT_TABLES, s.accounts]:
+            column = "id" if table is s.accounts else "account_id"
+            self._run(f"remove_account:{table.name}", _deleter(table, column),
+                      **{f"w_{column}": account_id})
 
     def bump(self, account_id: str) -> bool:
         """Lock the account's row for this transaction and move its version on."""
-        result = self._c.execute(
-            update(s.accounts).where(s.accounts.c.id == account_id).values(
-                version=s.accounts.c.version + 1
-            )
+        a = s.accounts
+        cursor = self._run(
+            "bump",
+            lambda: update(a).where(*_where(a, ["id"])).values(version=a.c.version + 1),
+            w_id=account_id,
         )
-        return bool(result.rowcount)
+        return bool(cursor.rowcount)
+
+    def stamp_key_use(self, key_id: str, when: datetime, service: str, region: str) -> None:
+        k = s.access_keys
+        self._run(
+            "stamp_key_use",
+            lambda: update(k).where(*_where(k, ["id"])).values(
+                last_used_date=bindparam("when"), last_used_service=bindparam("service"),
+                last_used_region=bindparam("region"),
+            ),
+            w_id=key_id, when=when, service=service, region=region,
+        )
 
 
-def _column_value(value: Any) -> Any:
+def _value(value: Any) -> Any:
     return getattr(value, "value", value)
+
+
+def _account(row: Mapping[str, Any]) -> Account:
+    account: Account = from_row(Account, row)
+    return account
+
+
+def _deleter(table: Table, column: str) -> Build:
+    return lambda: delete(table).where(*_where(table, [column]))
 
 
 class SqlStore:
@@ -352,23 +462,27 @@ class SqlStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self._engine = make_engine(url)
-        self._transactions = Transactions(url)
+        self._driver = Driver(self._engine)
 
     @contextmanager
-    def _transaction(self, *, write: bool, account_id: str | None = None) -> Iterator[
-        SqlTransaction
-    ]:
-        with self._engine.connect() as connection:
-            handle = self._transactions.begin(connection, write=write)
+    def _transaction(
+        self, *, write: bool, account_id: str | None = None
+    ) -> Iterator[SqlTransaction]:
+        pooled = self._engine.raw_connection()
+        raw = pooled.driver_connection
+        try:
+            self._driver.begin(raw, write=write)
             try:
-                tx = SqlTransaction(connection)
+                tx = SqlTransaction(self._driver, raw)
                 if account_id is not None and not tx.bump(account_id):
                     raise AccountGone(account_id)
                 yield tx
             except BaseException:
-                self._transactions.rollback(connection, handle)
+                self._driver.rollback(raw)
                 raise
-            self._transactions.commit(connection, handle)
+            self._driver.commit(raw)
+        finally:
+            pooled.close()
 
     def read(self) -> Any:
         return self._transaction(write=False)
@@ -377,13 +491,8 @@ class SqlStore:
         return self._transaction(write=True, account_id=account_id)
 
     def record_key_use(self, key_id: str, when: datetime, service: str, region: str) -> None:
-        k = s.access_keys
         with self._transaction(write=True) as tx:
-            tx._c.execute(
-                update(k).where(k.c.id == key_id).values(
-                    last_used_date=when, last_used_service=service, last_used_region=region
-                )
-            )
+            tx.stamp_key_use(key_id, when, service, region)
 
     def create_schema(self) -> None:
         """Create every table directly (tests); production goes through migrations."""
