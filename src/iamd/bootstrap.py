@@ -12,12 +12,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from starlette.applications import Starlette
-
 from iamd.crypto.sealing import AesGcmSealer, key_from_text, load_or_create_key
 from iamd.domain.entities import AWS_ACCOUNT, ManagedPolicy, PolicyVersion
 from iamd.server.api import Api, ApiConfig
-from iamd.server.app import create_app
+from iamd.server.app import AsgiApp, create_app
 from iamd.service.authn import Authenticator
 from iamd.service.context import AwsPolicy, Env
 from iamd.service.ports import SystemClock, SystemRandom
@@ -83,7 +81,7 @@ def build(settings: Settings) -> Services:
     return Services(env, Authenticator(env), settings)
 
 
-def app(services: Services) -> Starlette:
+def app(services: Services) -> AsgiApp:
     """The ASGI application of ``iamd serve``."""
     settings = services.settings
     config = ApiConfig(

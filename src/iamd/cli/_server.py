@@ -12,8 +12,7 @@ from iamd.settings import Settings
 from ._options import DatabaseUrl, DataDir, fail, settings
 
 if TYPE_CHECKING:
-    from starlette.applications import Starlette
-
+    from iamd.server.app import AsgiApp
     from iamd.service import accounts
 
 db_app = typer.Typer(no_args_is_help=True, help="The database schema.")
@@ -64,7 +63,7 @@ def serve(
                     log_level="warning", access_log=False)
 
 
-def worker_app() -> Starlette:
+def worker_app() -> AsgiApp:
     """The app of one worker process of ``serve --workers N`` (settings from IAMD_*)."""
     from iamd import bootstrap
     from iamd.server.logs import configure_logging

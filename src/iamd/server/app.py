@@ -1,11 +1,18 @@
-"""The ASGI application (Starlette): `create_app` builds it; no module-level state."""
+"""The ASGI application: `create_app` builds it; no module-level state.
+
+The AWS API (``POST /``, and ``GET /`` for presigned URLs) is answered by a small ASGI
+handler of its own: it is every request's path, and Starlette's routing and middleware
+would cost more than the work behind it. Everything else (``/healthz``, later the
+console) is a Starlette application.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -14,61 +21,87 @@ from iamd.protocol import errors as wire_errors
 
 from .api import Api, HttpRequest
 
-XML = "text/xml"
-
-
-def create_app(api: Api, *, max_body_bytes: int) -> Starlette:
-    async def healthz(_request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
-    async def aws_api(request: Request) -> Response:
-        request_id = str(uuid.uuid4())
-        headers = {"x-amzn-requestid": request_id}
-        body = await _read_body(request, max_body_bytes)
-        if body is None:
-            error = wire_errors.RequestEntityTooLarge(max_body_bytes)
-            status, payload = wire_errors.render_error(error, "iam", request_id)
-            return Response(payload, status, headers, media_type=XML)
-        http = HttpRequest(
-            method=request.method,
-            path=request.scope.get("raw_path", b"/").decode("latin-1") or "/",
-            query=request.scope.get("query_string", b"").decode("latin-1"),
-            headers={k.decode("latin-1"): v.decode("latin-1")
-                     for k, v in _joined(request.scope["headers"])},
-            body=body,
-            peer=request.client.host if request.client else "",
-            scheme=request.url.scheme,
-        )
-        response = await run_in_threadpool(api.handle, http, request_id)
-        return Response(response.body, response.status, headers, media_type=XML)
-
-    return Starlette(
-        routes=[
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/", aws_api, methods=["GET", "POST"]),
-        ]
-    )
-
-
-def _joined(raw: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """Header names lower-cased; repeated headers joined with ',' (as SigV4 canonicalizes)."""
-    merged: dict[bytes, bytes] = {}
-    for name, value in raw:
-        key = name.lower()
-        merged[key] = merged[key] + b"," + value if key in merged else value
-    return list(merged.items())
-
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+AsgiApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # An oversized body is read and dropped up to this many times the limit before the answer,
 # so that the client sees the 413 rather than a connection reset mid-upload.
 _DRAIN_FACTOR = 16
+_API_METHODS = {"GET", "POST"}
 
 
-async def _read_body(request: Request, limit: int) -> bytes | None:
+def create_app(api: Api, *, max_body_bytes: int) -> AsgiApp:
+    async def healthz(_request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    other = Starlette(routes=[Route("/healthz", healthz, methods=["GET"])])
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/" and scope["method"] in _API_METHODS:
+            await _aws_api(api, max_body_bytes, scope, receive, send)
+        else:
+            await other(scope, receive, send)
+
+    return app
+
+
+async def _aws_api(api: Api, limit: int, scope: Scope, receive: Receive, send: Send) -> None:
+    request_id = str(uuid.uuid4())
+    body = await _read_body(receive, limit)
+    if body is None:
+        error = wire_errors.RequestEntityTooLarge(limit)
+        status, payload = wire_errors.render_error(error, "iam", request_id)
+    else:
+        client = scope.get("client")
+        response = api.handle(
+            HttpRequest(
+                method=scope["method"],
+                path=scope.get("raw_path", b"/").decode("latin-1") or "/",
+                query=scope.get("query_string", b"").decode("latin-1"),
+                headers=_headers(scope["headers"]),
+                body=body,
+                peer=client[0] if client else "",
+                scheme=scope.get("scheme", "http"),
+            ),
+            request_id,
+        )
+        status, payload = response.status, response.body
+    await send({
+        "type": "http.response.start",
+        "status": status,
+        "headers": [
+            (b"content-type", b"text/xml"),
+            (b"content-length", str(len(payload)).encode()),
+            (b"x-amzn-requestid", request_id.encode()),
+        ],
+    })
+    await send({"type": "http.response.body", "body": payload})
+
+
+def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Header names lower-cased; repeated headers joined with ',' (as SigV4 canonicalizes)."""
+    merged: dict[str, str] = {}
+    for name, value in raw:
+        key = name.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        merged[key] = f"{merged[key]},{text}" if key in merged else text
+    return merged
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
     """The body, or None when it is over ``limit`` bytes."""
     chunks = []
     size = 0
-    async for chunk in request.stream():
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        more = message.get("more_body", False)
         size += len(chunk)
         if size > limit * _DRAIN_FACTOR:
             return None

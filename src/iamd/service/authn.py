@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from iamd.domain.entities import AccessKey, KeyStatus, User
-from iamd.policy import PolicySet, Principal, PrincipalType, compile_policies
+from iamd.policy import CompiledPolicySet, PolicySet, Principal, PrincipalType, compile_policies
 from iamd.storage.api import Transaction
 
 from .authz import principal_context, user_policies
@@ -36,6 +36,9 @@ class Authenticator:
         self._env = env
         self._cache: OrderedDict[str, tuple[int, str, Caller]] = OrderedDict()
         self._cache_size = cache_size
+        self._compiled_sets: OrderedDict[
+            tuple[object, ...], tuple[PolicySet, CompiledPolicySet]
+        ] = OrderedDict()
         self._lock = threading.Lock()
 
     def credential(self, access_key_id: str) -> Credential | None:
@@ -93,7 +96,25 @@ class Authenticator:
         tags = tx.tags("user", user.id)
         caller = Caller(
             key.account_id, Principal(PrincipalType.USER, arn=user.arn), user, key.id,
-            compile_policies(user_policies(self._env, tx, user)),
+            self._compiled(user_policies(self._env, tx, user)),
             principal_context(key.account_id, user, tags), version,
         )
         return secret, caller
+
+    def _compiled(self, policies: PolicySet) -> CompiledPolicySet:
+        """Compile once per distinct set: every write moves the account's version, but most
+        leave a given caller's policies as they were. Parsed policies are shared objects
+        (`authz.parsed` caches them by text), so their identities name the set."""
+        key = (tuple(map(id, policies.identity)), id(policies.boundary))
+        with self._lock:
+            entry = self._compiled_sets.get(key)
+            if entry is not None:
+                self._compiled_sets.move_to_end(key)
+                return entry[1]
+        compiled = compile_policies(policies)
+        with self._lock:
+            # The set is kept in the entry so that the ids in its key stay valid.
+            self._compiled_sets[key] = (policies, compiled)
+            while len(self._compiled_sets) > self._cache_size:
+                self._compiled_sets.popitem(last=False)
+        return compiled

@@ -33,4 +33,8 @@ class SystemRandom:
     """Random text from the operating system's CSPRNG (`secrets`)."""
 
     def text(self, alphabet: str, length: int) -> str:
+        size = len(alphabet)
+        if 256 % size == 0:
+            # Each random byte picks a character uniformly (the alphabet size divides 256).
+            return "".join(alphabet[byte % size] for byte in secrets.token_bytes(length))
         return "".join(secrets.choice(alphabet) for _ in range(length))

@@ -19,6 +19,12 @@ def implemented(service: str) -> list[str]:
     return sorted(name for svc, name in HANDLERS if svc == service)
 
 
+_loaded: list[bool] = []
+
+
 def _load_adapters() -> None:
-    # Importing the modules registers their adapters (once; imports are cached).
-    from . import iam  # noqa: F401
+    """Import the adapter modules, which registers them (once)."""
+    if not _loaded:
+        from . import iam  # noqa: F401
+
+        _loaded.append(True)

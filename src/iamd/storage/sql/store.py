@@ -6,6 +6,7 @@ by `Driver` and run with bound parameters: SQL only ever sees values as paramete
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -18,7 +19,7 @@ from iamd.domain.entities import AccessKey, Account, InlinePolicy, PolicyVersion
 from iamd.storage.api import AccountGone, DuplicateEntity
 
 from . import schema as s
-from .dialects import INTEGRITY_ERRORS, Build, Driver, make_engine
+from .dialects import DISCONNECT_ERRORS, INTEGRITY_ERRORS, Build, Driver, make_engine
 from .rows import from_row, table_of, to_row
 
 _ACCOUNT_TABLES = [table for table in s.metadata.sorted_tables if table is not s.accounts]
@@ -463,26 +464,51 @@ class SqlStore:
         self.url = url
         self._engine = make_engine(url)
         self._driver = Driver(self._engine)
+        # Each thread keeps one connection from the pool between transactions: checking one
+        # out and back in for every transaction costs more than the request's queries.
+        self._local = threading.local()
+        self._held: list[Any] = []
+        self._held_lock = threading.Lock()
+
+    def _connection(self) -> Any:
+        pooled = getattr(self._local, "pooled", None)
+        if pooled is None:
+            pooled = self._local.pooled = self._engine.raw_connection()
+            with self._held_lock:
+                self._held.append(pooled)
+        return pooled
+
+    def _discard(self, pooled: Any) -> None:
+        """Give up a connection that failed (the next transaction opens a new one)."""
+        self._local.pooled = None
+        with self._held_lock:
+            if pooled in self._held:
+                self._held.remove(pooled)
+        pooled.invalidate()
 
     @contextmanager
     def _transaction(
         self, *, write: bool, account_id: str | None = None
     ) -> Iterator[SqlTransaction]:
-        pooled = self._engine.raw_connection()
+        pooled = self._connection()
         raw = pooled.driver_connection
         try:
             self._driver.begin(raw, write=write)
-            try:
-                tx = SqlTransaction(self._driver, raw)
-                if account_id is not None and not tx.bump(account_id):
-                    raise AccountGone(account_id)
-                yield tx
-            except BaseException:
+        except DISCONNECT_ERRORS:
+            self._discard(pooled)
+            raise
+        try:
+            tx = SqlTransaction(self._driver, raw)
+            if account_id is not None and not tx.bump(account_id):
+                raise AccountGone(account_id)
+            yield tx
+        except BaseException as error:
+            if isinstance(error, DISCONNECT_ERRORS):
+                self._discard(pooled)
+            else:
                 self._driver.rollback(raw)
-                raise
-            self._driver.commit(raw)
-        finally:
-            pooled.close()
+            raise
+        self._driver.commit(raw)
 
     def read(self) -> Any:
         return self._transaction(write=False)
@@ -499,4 +525,9 @@ class SqlStore:
         s.metadata.create_all(self._engine)
 
     def close(self) -> None:
+        with self._held_lock:
+            held, self._held = self._held, []
+        for pooled in held:
+            pooled.close()
+        self._local = threading.local()
         self._engine.dispose()
