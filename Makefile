@@ -39,6 +39,7 @@ pytest: $(STAMP) $(AWSCLI)
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/api.py --skip-scale
 
 clean:
 	rm -rf $(VENV) $(AWSCLI_VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -117,16 +117,13 @@ def test_user_lifecycle_with_tags_policies_boundary_and_keys(account: Account) -
     assert (unused["ServiceName"], unused["Region"]) == ("N/A", "N/A")
 
     # Everything attached blocks the delete, one thing at a time, as AWS says it.
-    for message_part, undo in [
-        ("access keys", lambda: [iam.delete_access_key(UserName="alice", AccessKeyId=key)
-                                 for key in keys]),
-        ("detach all policies", lambda: iam.detach_user_policy(UserName="alice",
-                                                               PolicyArn=READ_ONLY)),
-        ("delete policies", lambda: iam.delete_user_policy(UserName="alice",
-                                                           PolicyName="s3-read")),
-    ]:
-        assert message_part in fails("DeleteConflict", iam.delete_user, UserName="alice")
-        undo()
+    assert "access keys" in fails("DeleteConflict", iam.delete_user, UserName="alice")
+    for key_id in keys:
+        iam.delete_access_key(UserName="alice", AccessKeyId=key_id)
+    assert "detach all policies" in fails("DeleteConflict", iam.delete_user, UserName="alice")
+    iam.detach_user_policy(UserName="alice", PolicyArn=READ_ONLY)
+    assert "delete policies" in fails("DeleteConflict", iam.delete_user, UserName="alice")
+    iam.delete_user_policy(UserName="alice", PolicyName="s3-read")
     fails("DeleteConflict", iam.delete_policy, PolicyArn=boundary)  # alice's boundary
 
     iam.delete_user_permissions_boundary(UserName="alice")
@@ -289,7 +286,7 @@ def test_role_with_trust_boundary_tags_and_a_versioned_customer_policy(account: 
     iam.delete_role_permissions_boundary(RoleName="app")
     assert "PermissionsBoundary" not in iam.get_role(RoleName="app")["Role"]
     iam.put_role_permissions_boundary(RoleName="app", PermissionsBoundary=boundary)
-    listed = [r for r in iam.list_roles(PathPrefix="/svc/")["Roles"]]
+    listed = iam.list_roles(PathPrefix="/svc/")["Roles"]
     assert [r["RoleName"] for r in listed] == ["app"]
     assert listed[0]["AssumeRolePolicyDocument"] == trust2
 
@@ -394,8 +391,8 @@ def test_paginators_lose_and_repeat_nothing(account: Account) -> None:
         iam.create_role(RoleName=f"r-{name}", AssumeRolePolicyDocument=json.dumps(TRUST))
         iam.create_group(GroupName=f"g-{name}")
         iam.create_instance_profile(InstanceProfileName=f"i-{name}")
-    for key in range(7):
-        iam.tag_user(UserName="Zed", Tags=[{"Key": f"k{key}", "Value": str(key)}])
+    for number in range(7):
+        iam.tag_user(UserName="Zed", Tags=[{"Key": f"k{number}", "Value": str(number)}])
 
     whole = [user["UserName"] for user in iam.list_users()["Users"]]
     assert sorted(whole) == sorted(names)
@@ -413,7 +410,7 @@ def test_paginators_lose_and_repeat_nothing(account: Account) -> None:
         assert len(paged) == len(set(paged)) == len(names), operation
         assert set(paged) == {prefix + name for name in names}, operation
     tags = paginate(iam, "list_user_tags", "Tags", 3, UserName="Zed")
-    assert [tag["Key"] for tag in tags] == [f"k{key}" for key in range(7)]
+    assert [tag["Key"] for tag in tags] == [f"k{number}" for number in range(7)]
 
     # MaxItems of the paginator: a NextToken to resume from, then the rest.
     first = iam.get_paginator("list_users").paginate(

@@ -126,9 +126,13 @@ class Transaction(Protocol):
 class Store(Protocol):
     def read(self) -> AbstractContextManager[Transaction]: ...
 
-    def write(self, account_id: str | None = None) -> AbstractContextManager[Transaction]:
-        """A write transaction; with ``account_id``, locks that account and bumps its version
-        (raises AccountGone when it does not exist)."""
+    def write(
+        self, account_id: str | None = None, *, authorization_unchanged: bool = False
+    ) -> AbstractContextManager[Transaction]:
+        """A write transaction; with ``account_id``, locks that account (raises AccountGone
+        when it does not exist) and bumps its version, which drops every cached caller of
+        the account. ``authorization_unchanged``: lock without the bump, for writes that
+        cannot change what any existing caller may do (see `common.writing`)."""
 
     def record_key_use(self, key_id: str, when: datetime, service: str, region: str) -> None:
         """Stamp an access key's last use, in its own short transaction, without taking the

@@ -46,7 +46,7 @@ def _key_of(tx: Transaction, call: Call, owner: User | None, key_id: str) -> Acc
 
 
 def create_access_key(env: Env, call: Call, user_name: str | None = None) -> NewAccessKey:
-    with writing(env, call) as tx:
+    with writing(env, call, authorization_unchanged=True) as tx:
         owner = credential_owner(tx, call, "iam:CreateAccessKey", user_name)
         owner_id = owner.id if owner else None
         quota = env.quotas.access_keys_per_user
@@ -82,7 +82,7 @@ def list_access_keys(
 def update_access_key(
     env: Env, call: Call, access_key_id: str, status: str, user_name: str | None = None
 ) -> None:
-    with writing(env, call) as tx:
+    with writing(env, call, authorization_unchanged=True) as tx:
         owner = credential_owner(tx, call, "iam:UpdateAccessKey", user_name)
         key = _key_of(tx, call, owner, access_key_id)
         tx.replace(replace(key, status=key_status(status)))
@@ -91,7 +91,7 @@ def update_access_key(
 def delete_access_key(
     env: Env, call: Call, access_key_id: str, user_name: str | None = None
 ) -> None:
-    with writing(env, call) as tx:
+    with writing(env, call, authorization_unchanged=True) as tx:
         owner = credential_owner(tx, call, "iam:DeleteAccessKey", user_name)
         key = _key_of(tx, call, owner, access_key_id)
         tx.remove(AccessKey, key.id)

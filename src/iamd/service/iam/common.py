@@ -24,10 +24,20 @@ DEFAULT_MAX_ITEMS = 100
 
 
 @contextmanager
-def writing(env: Env, call: Call) -> Iterator[Transaction]:
-    """One write transaction on the caller's account (locks it and bumps its version)."""
+def writing(
+    env: Env, call: Call, *, authorization_unchanged: bool = False
+) -> Iterator[Transaction]:
+    """One write transaction on the caller's account: locks it (writers of one account take
+    turns, so quotas checked inside hold) and bumps its version, so that every server drops
+    its cached callers of the account.
+
+    ``authorization_unchanged=True`` skips the bump. Only for writes that cannot change what
+    an existing caller may do: creating an entity nothing refers to yet, and changes to
+    access keys, whose rows are read afresh on every request anyway.
+    """
     try:
-        with env.store.write(call.account_id) as tx:
+        with env.store.write(call.account_id,
+                             authorization_unchanged=authorization_unchanged) as tx:
             yield tx
     except AccountGone:
         raise errors.InvalidClientTokenId(

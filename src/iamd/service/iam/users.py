@@ -107,7 +107,7 @@ def create_user(
         context.update(request_tag_context(new_tags))
     if permissions_boundary:
         context["iam:PermissionsBoundary"] = permissions_boundary
-    with writing(env, call) as tx:
+    with writing(env, call, authorization_unchanged=True) as tx:
         authorize(call, "iam:CreateUser", arn, context)
         if new_tags:
             authorize(call, "iam:TagUser", arn, context)
@@ -168,7 +168,9 @@ def update_user(
 
 
 def delete_user(env: Env, call: Call, user_name: str) -> None:
-    with writing(env, call) as tx:
+    # No version bump: a user can only be deleted once it holds no credentials and no
+    # policies (see _refuse_if_in_use), so no cached caller is it or depends on it.
+    with writing(env, call, authorization_unchanged=True) as tx:
         user = authorize_on_user(tx, call, "iam:DeleteUser", user_name)
         if user is None:
             raise missing(user_name)

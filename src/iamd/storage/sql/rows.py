@@ -7,7 +7,7 @@ import enum
 import json
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -109,3 +109,16 @@ def to_row(entity: object) -> dict[str, Any]:
 
 def from_row(kind: type[Any], row: Mapping[Any, Any]) -> Any:
     return kind(**{name: read(row[name]) for name, read, _ in _fields(kind)})
+
+
+def from_rows(kind: type[Any], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[Any]:
+    """Entities from a result's plain rows (lists run to a thousand entities per request:
+    the column positions are worked out once, and text columns are taken as they are)."""
+    position = {name: index for index, name in enumerate(columns)}
+    plan = [(position[name], None if read is _identity else read)
+            for name, read, _ in _fields(kind)]
+    entities = []
+    for row in rows:
+        entities.append(kind(*[row[index] if read is None else read(row[index])
+                               for index, read in plan]))
+    return entities

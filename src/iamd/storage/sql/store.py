@@ -20,7 +20,7 @@ from iamd.storage.api import AccountGone, DuplicateEntity
 
 from . import schema as s
 from .dialects import DISCONNECT_ERRORS, INTEGRITY_ERRORS, Build, Driver, make_engine
-from .rows import from_row, table_of, to_row
+from .rows import from_row, from_rows, table_of, to_row
 
 _ACCOUNT_TABLES = [table for table in s.metadata.sorted_tables if table is not s.accounts]
 _LIKE_ESCAPE = "!"
@@ -55,6 +55,11 @@ class SqlTransaction:
         cursor = self._run(key, build, **params)
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def _entities(self, kind: type[Any], key: str, build: Build, **params: Any) -> list[Any]:
+        cursor = self._run(key, build, **params)
+        names = [column[0] for column in cursor.description]
+        return from_rows(kind, names, cursor.fetchall())
 
     def _scalars(self, key: str, build: Build, **params: Any) -> list[Any]:
         return [row[0] for row in self._run(key, build, **params).fetchall()]
@@ -116,8 +121,7 @@ class SqlTransaction:
             ).order_by(*_order_of(table))
 
         params = {f"w_{name}": _value(equal.get(name, account_id)) for name in values}
-        rows = self._rows(f"find:{table.name}:{values}:{nulls}", build, **params)
-        return [from_row(kind, row) for row in rows]
+        return self._entities(kind, f"find:{table.name}:{values}:{nulls}", build, **params)
 
     def count(self, kind: type, account_id: str, **equal: Any) -> int:
         table = table_of(kind)
@@ -159,7 +163,7 @@ class SqlTransaction:
             return query.order_by(table.c.name_key).limit(bindparam("limit"))
 
         key = f"page:{table.name}:{by_path}:{by_after}:{len(id_names) if id_names else None}"
-        return [from_row(kind, row) for row in self._rows(key, build, **params)]
+        return self._entities(kind, key, build, **params)
 
     # -- relations ---------------------------------------------------------------------------
     def link(self, relation: str, account_id: str, left: str, right: str) -> bool:
@@ -422,13 +426,16 @@ class SqlTransaction:
             self._run(f"remove_account:{table.name}", _deleter(table, column),
                       **{f"w_{column}": account_id})
 
-    def bump(self, account_id: str) -> bool:
-        """Lock the account's row for this transaction and move its version on."""
+    def bump(self, account_id: str, *, by: int = 1) -> bool:
+        """Lock the account's row for this transaction and move its version on by ``by``
+        (0: only lock it)."""
         a = s.accounts
         cursor = self._run(
             "bump",
-            lambda: update(a).where(*_where(a, ["id"])).values(version=a.c.version + 1),
-            w_id=account_id,
+            lambda: update(a).where(*_where(a, ["id"])).values(
+                version=a.c.version + bindparam("by")
+            ),
+            w_id=account_id, by=by,
         )
         return bool(cursor.rowcount)
 
@@ -488,7 +495,7 @@ class SqlStore:
 
     @contextmanager
     def _transaction(
-        self, *, write: bool, account_id: str | None = None
+        self, *, write: bool, account_id: str | None = None, bump_by: int = 1
     ) -> Iterator[SqlTransaction]:
         pooled = self._connection()
         raw = pooled.driver_connection
@@ -499,7 +506,7 @@ class SqlStore:
             raise
         try:
             tx = SqlTransaction(self._driver, raw)
-            if account_id is not None and not tx.bump(account_id):
+            if account_id is not None and not tx.bump(account_id, by=bump_by):
                 raise AccountGone(account_id)
             yield tx
         except BaseException as error:
@@ -513,8 +520,12 @@ class SqlStore:
     def read(self) -> Any:
         return self._transaction(write=False)
 
-    def write(self, account_id: str | None = None) -> Any:
-        return self._transaction(write=True, account_id=account_id)
+    def write(
+        self, account_id: str | None = None, *, authorization_unchanged: bool = False
+    ) -> Any:
+        return self._transaction(
+            write=True, account_id=account_id, bump_by=0 if authorization_unchanged else 1
+        )
 
     def record_key_use(self, key_id: str, when: datetime, service: str, region: str) -> None:
         with self._transaction(write=True) as tx:
