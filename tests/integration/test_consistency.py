@@ -122,3 +122,39 @@ def test_sigkill_mid_writes_leaves_whole_operations(fresh_database: Database,
             assert len(iam.list_user_tags(UserName=name)["Tags"]) == 20, name
     finally:
         restarted.stop()
+
+
+def test_concurrent_read_modify_writes_lose_nothing(account: Account) -> None:
+    """Tags and inline policies are read, merged and written back: 20 clients at once must
+    each find their change at the end."""
+    account.iam.create_user(UserName="shared")
+    document = (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:%s","Resource":"*"}]}'
+    )
+
+    def change(index: int) -> None:
+        client = account.client()
+        client.tag_user(UserName="shared", Tags=[{"Key": f"k{index}", "Value": str(index)}])
+        client.put_user_policy(UserName="shared", PolicyName=f"p{index}",
+                               PolicyDocument=document % f"Get{index}")
+
+    with ThreadPoolExecutor(20) as pool:
+        list(pool.map(change, range(20)))
+    tags = account.iam.list_user_tags(UserName="shared")["Tags"]
+    assert {tag["Key"] for tag in tags} == {f"k{index}" for index in range(20)}
+    names = account.iam.list_user_policies(UserName="shared")["PolicyNames"]
+    assert sorted(names) == sorted(f"p{index}" for index in range(20))
+
+
+def test_access_key_last_used_is_recorded(account: Account) -> None:
+    user = account.user_with_key("stamp", "arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    key_id = user._request_signer._credentials.access_key
+    before = account.iam.get_access_key_last_used(AccessKeyId=key_id)["AccessKeyLastUsed"]
+    assert before["ServiceName"] == "N/A"
+    assert "LastUsedDate" not in before
+    user.list_users()
+    after = account.iam.get_access_key_last_used(AccessKeyId=key_id)
+    assert after["UserName"] == "stamp"
+    assert after["AccessKeyLastUsed"]["ServiceName"] == "iam"
+    assert after["AccessKeyLastUsed"]["Region"] == "us-east-1"
+    assert after["AccessKeyLastUsed"]["LastUsedDate"]
