@@ -99,6 +99,9 @@ class Transaction(Protocol):
 
     def remove_tags(self, resource_kind: str, resource_id: str, keys: Sequence[str]) -> None: ...
 
+    def clear_tags(self, resource_kind: str, resource_id: str) -> None:
+        """Remove every tag of the resource (when it is deleted)."""
+
     # -- accounts ---------------------------------------------------------------------------
     def account(self, account_id: str) -> Account | None: ...
 

@@ -207,7 +207,7 @@ def update_server_certificate(
 def delete_server_certificate(env: Env, call: Call, name: str) -> None:
     with writing(env, call) as tx:
         found = _authorized_server_certificate(tx, call, "iam:DeleteServerCertificate", name)
-        tx.remove_tags(TAG_KIND, found.id, [tag.key for tag in tx.tags(TAG_KIND, found.id)])
+        tx.clear_tags(TAG_KIND, found.id)
         tx.remove(ServerCertificate, found.id)
 
 

@@ -134,8 +134,7 @@ def delete_instance_profile(env: Env, call: Call, instance_profile_name: str) ->
             raise errors.DeleteConflict(
                 "Cannot delete entity, must remove roles from instance profile first."
             )
-        keys = [tag.key for tag in tx.tags(TAG_KIND, profile.id)]
-        tx.remove_tags(TAG_KIND, profile.id, keys)
+        tx.clear_tags(TAG_KIND, profile.id)
         tx.remove(InstanceProfile, profile.id)
 
 

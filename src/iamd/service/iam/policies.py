@@ -193,7 +193,7 @@ def delete_policy(env: Env, call: Call, policy_arn: str) -> None:
             )
         for version in versions:
             _drop_version(tx, version)
-        tx.remove_tags(TAG_KIND, policy.id, [tag.key for tag in tx.tags(TAG_KIND, policy.id)])
+        tx.clear_tags(TAG_KIND, policy.id)
         tx.remove(ManagedPolicy, policy.id)
 
 

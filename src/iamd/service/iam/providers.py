@@ -149,7 +149,7 @@ def _add_within_quota(
 
 
 def _remove_with_tags(tx: Transaction, kind: str, entity_kind: type, entity_id: str) -> None:
-    tx.remove_tags(kind, entity_id, [tag.key for tag in tx.tags(kind, entity_id)])
+    tx.clear_tags(kind, entity_id)
     tx.remove(entity_kind, entity_id)
 
 

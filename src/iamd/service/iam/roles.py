@@ -262,7 +262,7 @@ def _refuse_if_in_use(tx: Transaction, role: Role) -> None:
 
 
 def _remove_role(tx: Transaction, role: Role) -> None:
-    tx.remove_tags(TAG_KIND, role.id, [tag.key for tag in tx.tags(TAG_KIND, role.id)])
+    tx.clear_tags(TAG_KIND, role.id)
     tx.remove(Role, role.id)
 
 

@@ -175,7 +175,7 @@ def delete_user(env: Env, call: Call, user_name: str) -> None:
         if user is None:
             raise missing(user_name)
         _refuse_if_in_use(tx, call, user)
-        tx.remove_tags(TAG_KIND, user.id, [tag.key for tag in tx.tags(TAG_KIND, user.id)])
+        tx.clear_tags(TAG_KIND, user.id)
         tx.remove(User, user.id)
 
 

@@ -331,9 +331,9 @@ class SqlTransaction:
 
     def remove_tags(self, resource_kind: str, resource_id: str, keys: Sequence[str]) -> None:
         removed = {key.lower() for key in keys}
-        kept = [tag for tag in self.tags(resource_kind, resource_id)
-                if tag.key.lower() not in removed]
-        if len(kept) == len(self.tags(resource_kind, resource_id)):
+        current = self.tags(resource_kind, resource_id)
+        kept = [tag for tag in current if tag.key.lower() not in removed]
+        if len(kept) == len(current):
             return
         account = self._tag_account(resource_kind, resource_id)
         self._delete_tags(resource_kind, resource_id)
@@ -350,6 +350,9 @@ class SqlTransaction:
             w_resource_kind=resource_kind, w_resource_id=resource_id,
         )
         return found[0] if found else None
+
+    def clear_tags(self, resource_kind: str, resource_id: str) -> None:
+        self._delete_tags(resource_kind, resource_id)
 
     def _delete_tags(self, resource_kind: str, resource_id: str) -> None:
         t = s.tags
