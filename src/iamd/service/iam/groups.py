@@ -207,65 +207,46 @@ def list_groups_for_user(
 
 
 # -- the group's policies --------------------------------------------------------------------
+POLICIES = principal_policies.Holder(
+    PrincipalKind.GROUP, "Group", authorize_on_group, authorize_on_group
+)
+
+
 def put_group_policy(
     env: Env, call: Call, group_name: str, policy_name: str, policy_document: str
 ) -> None:
-    with writing(env, call) as tx:
-        group = authorize_on_group(tx, call, "iam:PutGroupPolicy", group_name)
-        principal_policies.put_inline(
-            env, tx, call, PrincipalKind.GROUP, group.id, policy_name, policy_document
-        )
+    principal_policies.put_policy(env, call, POLICIES, group_name, policy_name, policy_document)
 
 
 def get_group_policy(env: Env, call: Call, group_name: str, policy_name: str) -> InlinePolicy:
-    with reading(env) as tx:
-        group = authorize_on_group(tx, call, "iam:GetGroupPolicy", group_name)
-        return principal_policies.get_inline(
-            tx, PrincipalKind.GROUP, group.id, group.name, policy_name
-        )
+    return principal_policies.get_policy(env, call, POLICIES, group_name, policy_name)
 
 
 def delete_group_policy(env: Env, call: Call, group_name: str, policy_name: str) -> None:
-    with writing(env, call) as tx:
-        group = authorize_on_group(tx, call, "iam:DeleteGroupPolicy", group_name)
-        principal_policies.delete_inline(
-            tx, PrincipalKind.GROUP, group.id, group.name, policy_name
-        )
+    principal_policies.delete_policy(env, call, POLICIES, group_name, policy_name)
 
 
 def list_group_policies(
     env: Env, call: Call, group_name: str, marker: str | None = None,
     max_items_: int | None = None,
 ) -> Page[str]:
-    with reading(env) as tx:
-        group = authorize_on_group(tx, call, "iam:ListGroupPolicies", group_name)
-        return principal_policies.list_inline(
-            tx, PrincipalKind.GROUP, group.id, marker, max_items_
-        )
+    return principal_policies.list_policies(env, call, POLICIES, group_name, marker, max_items_)
 
 
 def attach_group_policy(env: Env, call: Call, group_name: str, policy_arn: str) -> None:
-    with writing(env, call) as tx:
-        group = authorize_on_group(
-            tx, call, "iam:AttachGroupPolicy", group_name, {"iam:PolicyARN": policy_arn}
-        )
-        principal_policies.attach(env, tx, call, PrincipalKind.GROUP, group.id, policy_arn)
+    principal_policies.attach_policy(env, call, POLICIES, group_name, policy_arn)
 
 
 def detach_group_policy(env: Env, call: Call, group_name: str, policy_arn: str) -> None:
-    with writing(env, call) as tx:
-        group = authorize_on_group(
-            tx, call, "iam:DetachGroupPolicy", group_name, {"iam:PolicyARN": policy_arn}
-        )
-        principal_policies.detach(tx, PrincipalKind.GROUP, group.id, policy_arn)
+    principal_policies.detach_policy(env, call, POLICIES, group_name, policy_arn)
 
 
 def list_attached_group_policies(
     env: Env, call: Call, group_name: str, path_prefix: str = "/", marker: str | None = None,
     max_items_: int | None = None,
 ) -> Page[principal_policies.AttachedPolicy]:
-    with reading(env) as tx:
-        group = authorize_on_group(tx, call, "iam:ListAttachedGroupPolicies", group_name)
-        return principal_policies.list_attached(
-            env, tx, PrincipalKind.GROUP, group.id, path_prefix, marker, max_items_
-        )
+    return principal_policies.list_attached_policies(
+        env, call, POLICIES, group_name, path_prefix, marker, max_items_
+    )
+
+

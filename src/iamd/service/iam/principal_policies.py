@@ -4,16 +4,19 @@ users.py, groups.py and roles.py look the principal up and authorize; these do t
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from iamd.domain import errors
 from iamd.domain.entities import InlinePolicy, PrincipalKind
 from iamd.policy import PolicyKind, policy_size
 from iamd.storage.api import Transaction
 
+from ..authz import ContextValue
 from ..context import Call, Env
 from .boundaries import managed_policy, usable_policy
-from .common import Page, checked_document, max_items, slice_page
+from .common import Page, checked_document, max_items, reading, slice_page, writing
 
 _INLINE_QUOTA_NAMES = {
     PrincipalKind.USER: "UserPolicySize",
@@ -116,3 +119,77 @@ def list_attached(
             items.append(AttachedPolicy(policy.name, arn))
     items.sort(key=lambda item: item.name.lower())
     return slice_page(items, marker, max_items(max_items_))
+
+
+# -- the seven operations, for any holder of policies -----------------------------------------
+Lookup = Callable[[Transaction, Call, str, str, "Mapping[str, ContextValue] | None"], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """Users, groups or roles as holders of policies: how their operations name themselves
+    (``iam:Put{noun}Policy``...) and how one is looked up and authorized for reading and for
+    changing (roles refuse changes to service-linked ones)."""
+
+    kind: PrincipalKind
+    noun: str
+    for_reading: Lookup
+    for_changing: Lookup
+
+
+def put_policy(
+    env: Env, call: Call, holder: Holder, owner: str, policy_name: str, document: str
+) -> None:
+    with writing(env, call) as tx:
+        found = holder.for_changing(tx, call, f"iam:Put{holder.noun}Policy", owner, None)
+        put_inline(env, tx, call, holder.kind, found.id, policy_name, document)
+
+
+def get_policy(
+    env: Env, call: Call, holder: Holder, owner: str, policy_name: str
+) -> InlinePolicy:
+    with reading(env) as tx:
+        found = holder.for_reading(tx, call, f"iam:Get{holder.noun}Policy", owner, None)
+        return get_inline(tx, holder.kind, found.id, found.name, policy_name)
+
+
+def delete_policy(env: Env, call: Call, holder: Holder, owner: str, policy_name: str) -> None:
+    with writing(env, call) as tx:
+        found = holder.for_changing(tx, call, f"iam:Delete{holder.noun}Policy", owner, None)
+        delete_inline(tx, holder.kind, found.id, found.name, policy_name)
+
+
+def list_policies(
+    env: Env, call: Call, holder: Holder, owner: str, marker: str | None,
+    max_items_: int | None,
+) -> Page[str]:
+    with reading(env) as tx:
+        found = holder.for_reading(tx, call, f"iam:List{holder.noun}Policies", owner, None)
+        return list_inline(tx, holder.kind, found.id, marker, max_items_)
+
+
+def attach_policy(env: Env, call: Call, holder: Holder, owner: str, policy_arn: str) -> None:
+    with writing(env, call) as tx:
+        found = holder.for_changing(
+            tx, call, f"iam:Attach{holder.noun}Policy", owner, {"iam:PolicyARN": policy_arn}
+        )
+        attach(env, tx, call, holder.kind, found.id, policy_arn)
+
+
+def detach_policy(env: Env, call: Call, holder: Holder, owner: str, policy_arn: str) -> None:
+    with writing(env, call) as tx:
+        found = holder.for_changing(
+            tx, call, f"iam:Detach{holder.noun}Policy", owner, {"iam:PolicyARN": policy_arn}
+        )
+        detach(tx, holder.kind, found.id, policy_arn)
+
+
+def list_attached_policies(
+    env: Env, call: Call, holder: Holder, owner: str, path_prefix: str, marker: str | None,
+    max_items_: int | None,
+) -> Page[AttachedPolicy]:
+    with reading(env) as tx:
+        found = holder.for_reading(
+            tx, call, f"iam:ListAttached{holder.noun}Policies", owner, None
+        )
+        return list_attached(env, tx, holder.kind, found.id, path_prefix, marker, max_items_)

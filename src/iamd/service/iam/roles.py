@@ -307,66 +307,47 @@ def list_role_tags(
 
 
 # -- the role's policies and boundary ------------------------------------------------------
+POLICIES = principal_policies.Holder(
+    PrincipalKind.ROLE, "Role", authorized_role, _modifiable_role
+)
+
+
 def put_role_policy(
     env: Env, call: Call, role_name: str, policy_name: str, policy_document: str
 ) -> None:
-    with writing(env, call) as tx:
-        role = _modifiable_role(tx, call, "iam:PutRolePolicy", role_name)
-        principal_policies.put_inline(
-            env, tx, call, PrincipalKind.ROLE, role.id, policy_name, policy_document
-        )
+    principal_policies.put_policy(env, call, POLICIES, role_name, policy_name, policy_document)
 
 
 def get_role_policy(env: Env, call: Call, role_name: str, policy_name: str) -> InlinePolicy:
-    with reading(env) as tx:
-        role = authorized_role(tx, call, "iam:GetRolePolicy", role_name)
-        return principal_policies.get_inline(
-            tx, PrincipalKind.ROLE, role.id, role.name, policy_name
-        )
+    return principal_policies.get_policy(env, call, POLICIES, role_name, policy_name)
 
 
 def delete_role_policy(env: Env, call: Call, role_name: str, policy_name: str) -> None:
-    with writing(env, call) as tx:
-        role = _modifiable_role(tx, call, "iam:DeleteRolePolicy", role_name)
-        principal_policies.delete_inline(tx, PrincipalKind.ROLE, role.id, role.name, policy_name)
+    principal_policies.delete_policy(env, call, POLICIES, role_name, policy_name)
 
 
 def list_role_policies(
     env: Env, call: Call, role_name: str, marker: str | None = None,
     max_items_: int | None = None,
 ) -> Page[str]:
-    with reading(env) as tx:
-        role = authorized_role(tx, call, "iam:ListRolePolicies", role_name)
-        return principal_policies.list_inline(
-            tx, PrincipalKind.ROLE, role.id, marker, max_items_
-        )
+    return principal_policies.list_policies(env, call, POLICIES, role_name, marker, max_items_)
 
 
 def attach_role_policy(env: Env, call: Call, role_name: str, policy_arn: str) -> None:
-    with writing(env, call) as tx:
-        role = _modifiable_role(
-            tx, call, "iam:AttachRolePolicy", role_name, {"iam:PolicyARN": policy_arn}
-        )
-        principal_policies.attach(env, tx, call, PrincipalKind.ROLE, role.id, policy_arn)
+    principal_policies.attach_policy(env, call, POLICIES, role_name, policy_arn)
 
 
 def detach_role_policy(env: Env, call: Call, role_name: str, policy_arn: str) -> None:
-    with writing(env, call) as tx:
-        role = _modifiable_role(
-            tx, call, "iam:DetachRolePolicy", role_name, {"iam:PolicyARN": policy_arn}
-        )
-        principal_policies.detach(tx, PrincipalKind.ROLE, role.id, policy_arn)
+    principal_policies.detach_policy(env, call, POLICIES, role_name, policy_arn)
 
 
 def list_attached_role_policies(
     env: Env, call: Call, role_name: str, path_prefix: str = "/", marker: str | None = None,
     max_items_: int | None = None,
 ) -> Page[principal_policies.AttachedPolicy]:
-    with reading(env) as tx:
-        role = authorized_role(tx, call, "iam:ListAttachedRolePolicies", role_name)
-        return principal_policies.list_attached(
-            env, tx, PrincipalKind.ROLE, role.id, path_prefix, marker, max_items_
-        )
+    return principal_policies.list_attached_policies(
+        env, call, POLICIES, role_name, path_prefix, marker, max_items_
+    )
 
 
 def put_role_permissions_boundary(

@@ -239,67 +239,58 @@ def list_user_tags(
     return slice_page(tags, marker, max_items(max_items_))
 
 
+def _authorized_user(
+    tx: Transaction, call: Call, action: str, name: str,
+    extra: Mapping[str, ContextValue] | None = None,
+) -> User:
+    user = authorize_on_user(tx, call, action, name, extra)
+    if user is None:
+        raise missing(name)
+    return user
+
+
 # -- the user's policies and boundary ------------------------------------------------------
+POLICIES = principal_policies.Holder(
+    PrincipalKind.USER, "User", _authorized_user, _authorized_user
+)
+
+
 def put_user_policy(
     env: Env, call: Call, user_name: str, policy_name: str, policy_document: str
 ) -> None:
-    with writing(env, call) as tx:
-        user = _authorized_user(tx, call, "iam:PutUserPolicy", user_name)
-        principal_policies.put_inline(
-            env, tx, call, PrincipalKind.USER, user.id, policy_name, policy_document
-        )
+    principal_policies.put_policy(env, call, POLICIES, user_name, policy_name, policy_document)
 
 
 def get_user_policy(env: Env, call: Call, user_name: str, policy_name: str) -> InlinePolicy:
-    with reading(env) as tx:
-        user = _authorized_user(tx, call, "iam:GetUserPolicy", user_name)
-        return principal_policies.get_inline(
-            tx, PrincipalKind.USER, user.id, user.name, policy_name
-        )
+    return principal_policies.get_policy(env, call, POLICIES, user_name, policy_name)
 
 
 def delete_user_policy(env: Env, call: Call, user_name: str, policy_name: str) -> None:
-    with writing(env, call) as tx:
-        user = _authorized_user(tx, call, "iam:DeleteUserPolicy", user_name)
-        principal_policies.delete_inline(tx, PrincipalKind.USER, user.id, user.name, policy_name)
+    principal_policies.delete_policy(env, call, POLICIES, user_name, policy_name)
 
 
 def list_user_policies(
     env: Env, call: Call, user_name: str, marker: str | None = None,
     max_items_: int | None = None,
 ) -> Page[str]:
-    with reading(env) as tx:
-        user = _authorized_user(tx, call, "iam:ListUserPolicies", user_name)
-        return principal_policies.list_inline(
-            tx, PrincipalKind.USER, user.id, marker, max_items_
-        )
+    return principal_policies.list_policies(env, call, POLICIES, user_name, marker, max_items_)
 
 
 def attach_user_policy(env: Env, call: Call, user_name: str, policy_arn: str) -> None:
-    with writing(env, call) as tx:
-        user = _authorized_user(
-            tx, call, "iam:AttachUserPolicy", user_name, {"iam:PolicyARN": policy_arn}
-        )
-        principal_policies.attach(env, tx, call, PrincipalKind.USER, user.id, policy_arn)
+    principal_policies.attach_policy(env, call, POLICIES, user_name, policy_arn)
 
 
 def detach_user_policy(env: Env, call: Call, user_name: str, policy_arn: str) -> None:
-    with writing(env, call) as tx:
-        user = _authorized_user(
-            tx, call, "iam:DetachUserPolicy", user_name, {"iam:PolicyARN": policy_arn}
-        )
-        principal_policies.detach(tx, PrincipalKind.USER, user.id, policy_arn)
+    principal_policies.detach_policy(env, call, POLICIES, user_name, policy_arn)
 
 
 def list_attached_user_policies(
     env: Env, call: Call, user_name: str, path_prefix: str = "/", marker: str | None = None,
     max_items_: int | None = None,
 ) -> Page[principal_policies.AttachedPolicy]:
-    with reading(env) as tx:
-        user = _authorized_user(tx, call, "iam:ListAttachedUserPolicies", user_name)
-        return principal_policies.list_attached(
-            env, tx, PrincipalKind.USER, user.id, path_prefix, marker, max_items_
-        )
+    return principal_policies.list_attached_policies(
+        env, call, POLICIES, user_name, path_prefix, marker, max_items_
+    )
 
 
 def put_user_permissions_boundary(
@@ -318,16 +309,6 @@ def delete_user_permissions_boundary(env: Env, call: Call, user_name: str) -> No
     with writing(env, call) as tx:
         user = _authorized_user(tx, call, "iam:DeleteUserPermissionsBoundary", user_name)
         tx.replace(replace(user, permissions_boundary=None))
-
-
-def _authorized_user(
-    tx: Transaction, call: Call, action: str, name: str,
-    extra: Mapping[str, ContextValue] | None = None,
-) -> User:
-    user = authorize_on_user(tx, call, action, name, extra)
-    if user is None:
-        raise missing(name)
-    return user
 
 
 def credential_owner(
