@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from iamd.crypto.keys import CryptographyKeyMaterial
 from iamd.crypto.sealing import AesGcmSealer, key_from_text, load_or_create_key
 from iamd.domain.entities import AWS_ACCOUNT, ManagedPolicy, PolicyVersion
 from iamd.server.api import Api, ApiConfig
@@ -76,6 +77,7 @@ def build(settings: Settings) -> Services:
         clock=SystemClock(),
         random=SystemRandom(),
         sealer=AesGcmSealer(seal_key(settings)),
+        key_material=CryptographyKeyMaterial(),
         aws_policies=aws_policies(),
     )
     return Services(env, Authenticator(env), settings)

@@ -1,4 +1,4 @@
-"""Fixtures for use-case tests: a fresh SQLite store, a fixed clock, real sealing."""
+"""Fixtures for use-case tests: a fresh SQLite store, a fixed clock, real sealing and keys."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from iamd.bootstrap import aws_policies
+from iamd.crypto.keys import CryptographyKeyMaterial
 from iamd.crypto.sealing import AesGcmSealer
 from iamd.domain.entities import AccessKey
 from iamd.service import accounts
@@ -37,7 +38,8 @@ def env(tmp_path: Path) -> Iterator[Env]:
     store.create_schema()
     environment = Env(
         store=store, clock=FixedClock(), random=SystemRandom(),
-        sealer=AesGcmSealer(bytes(32)), aws_policies=aws_policies(),
+        sealer=AesGcmSealer(bytes(32)), key_material=CryptographyKeyMaterial(),
+        aws_policies=aws_policies(),
     )
     yield environment
     store.close()

@@ -12,7 +12,7 @@ from iamd.domain.quotas import DEFAULT_QUOTAS, Quotas
 from iamd.policy import CompiledPolicySet, Principal
 from iamd.storage.api import Store
 
-from .ports import Clock, Sealer
+from .ports import Clock, KeyMaterial, Sealer
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,7 @@ class Env:
     clock: Clock
     random: RandomSource
     sealer: Sealer
+    key_material: KeyMaterial
     aws_policies: Mapping[str, AwsPolicy] = field(default_factory=dict)  # by ARN
     quotas: Quotas = DEFAULT_QUOTAS
 

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
 from iamd.domain.identifiers import RandomSource
 
-__all__ = ["Clock", "RandomSource", "Sealer", "SystemClock", "SystemRandom"]
+__all__ = [
+    "Clock",
+    "KeyMaterial",
+    "ParsedCertificate",
+    "ParsedPublicKey",
+    "RandomSource",
+    "Sealer",
+    "SystemClock",
+    "SystemRandom",
+]
 
 
 class Clock(Protocol):
@@ -22,6 +32,45 @@ class Sealer(Protocol):
     def seal(self, plaintext: bytes, *, context: bytes) -> bytes: ...
 
     def unseal(self, sealed: bytes, *, context: bytes) -> bytes: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedCertificate:
+    """What the services use of an X.509 certificate."""
+
+    der: bytes
+    not_after: datetime  # tz-aware UTC
+    public_key_der: bytes  # SubjectPublicKeyInfo, DER
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedPublicKey:
+    """A public key in the two encodings IAM returns SSH public keys in."""
+
+    openssh: str  # ``ssh-rsa AAAA...``, without a comment
+    pem: str  # SubjectPublicKeyInfo, PEM
+
+
+class KeyMaterial(Protocol):
+    """Parsing and encoding of certificates and keys given as text.
+
+    Input that cannot be used is refused with a domain error (MalformedCertificate,
+    InvalidPublicKey, UnrecognizedPublicKeyEncoding) whose message never echoes the input.
+    """
+
+    def certificate(self, pem: str) -> ParsedCertificate:
+        """One PEM certificate (its validity dates are not checked); MalformedCertificate."""
+
+    def check_certificate_chain(self, pem: str) -> None:
+        """One or more PEM certificates; MalformedCertificate otherwise."""
+
+    def private_key_public_der(self, pem: str) -> bytes:
+        """The SubjectPublicKeyInfo (DER) of an unencrypted PEM private key;
+        MalformedCertificate when it does not parse."""
+
+    def rsa_public_key(self, body: str, *, min_bits: int) -> ParsedPublicKey:
+        """The key in OpenSSH (``ssh-...``) or PEM text: UnrecognizedPublicKeyEncoding in
+        any other form, InvalidPublicKey unless an RSA key of at least ``min_bits`` bits."""
 
 
 class SystemClock:

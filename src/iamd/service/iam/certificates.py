@@ -1,7 +1,8 @@
 """Server certificates (with their sealed private keys) and users' X.509 signing certificates.
 
-Certificates and keys are parsed with `cryptography`; a server certificate's private key is
-sealed to the certificate's id at once and never returned by any operation.
+Certificates and keys are parsed through the KeyMaterial port (`env.key_material`); a server
+certificate's private key is sealed to the certificate's id at once and never returned by any
+operation.
 """
 
 from __future__ import annotations
@@ -12,10 +13,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-
 from iamd.domain import errors
 from iamd.domain.entities import KeyStatus, ServerCertificate, SigningCertificate, Tag, User
 from iamd.domain.identifiers import IdPrefix
@@ -23,6 +20,7 @@ from iamd.storage.api import Transaction
 
 from ..authz import ContextValue, authorize
 from ..context import Call, Env
+from ..ports import KeyMaterial, ParsedCertificate
 from .common import (
     Page,
     account_arn,
@@ -47,8 +45,6 @@ from .users import credential_owner
 TAG_KIND = "server-certificate"
 SIGNING_ID_LENGTH = 32
 
-_PARSE_ERRORS = (ValueError, TypeError, UnsupportedAlgorithm)
-
 
 @dataclass(frozen=True, slots=True)
 class ServerCertificateView:
@@ -67,15 +63,12 @@ class SigningCertificateView:
 
 
 # -- parsing -------------------------------------------------------------------------------
-def parsed_certificate(body: str, now: datetime) -> x509.Certificate:
+def parsed_certificate(
+    key_material: KeyMaterial, body: str, now: datetime
+) -> ParsedCertificate:
     """One PEM certificate, still valid at ``now``; MalformedCertificate otherwise."""
-    try:
-        certificate = x509.load_pem_x509_certificate(body.encode())
-    except _PARSE_ERRORS:
-        raise errors.MalformedCertificate(
-            "Unable to parse certificate. Please ensure the certificate is in PEM format."
-        ) from None
-    if certificate.not_valid_after_utc < now:
+    certificate = key_material.certificate(body)
+    if certificate.not_after < now:
         raise errors.MalformedCertificate(
             "Certificate is no longer valid. The 'Not After' date restriction on the "
             "certificate has passed."
@@ -83,27 +76,11 @@ def parsed_certificate(body: str, now: datetime) -> x509.Certificate:
     return certificate
 
 
-def _checked_chain(chain: str | None) -> None:
-    if chain is None:
-        return
-    try:
-        x509.load_pem_x509_certificates(chain.encode())
-    except _PARSE_ERRORS:
-        raise errors.MalformedCertificate(
-            "Unable to parse certificate chain. Please ensure the chain is in PEM format."
-        ) from None
-
-
-def _checked_key_pair(certificate: x509.Certificate, private_key: str) -> None:
+def _checked_key_pair(
+    key_material: KeyMaterial, certificate: ParsedCertificate, private_key: str
+) -> None:
     """The private key parses (unencrypted PEM) and belongs to the certificate."""
-    try:
-        key = serialization.load_pem_private_key(private_key.encode(), password=None)
-    except _PARSE_ERRORS:
-        raise errors.MalformedCertificate(
-            "Unable to parse private key. Please ensure the key is an unencrypted PEM key."
-        ) from None
-    spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    if key.public_key().public_bytes(*spki) != certificate.public_key().public_bytes(*spki):
+    if key_material.private_key_public_der(private_key) != certificate.public_key_der:
         raise errors.KeyPairMismatch(
             "Unable to validate certificate, private key pair: the private key does not "
             "match the certificate's public key."
@@ -137,9 +114,10 @@ def upload_server_certificate(
     env: Env, call: Call, name: str, body: str, private_key: str, chain: str | None = None,
     path: str = "/", tags: Sequence[Mapping[str, str]] | None = None,
 ) -> ServerCertificateView:
-    certificate = parsed_certificate(body, call.request.now)
-    _checked_chain(chain)
-    _checked_key_pair(certificate, private_key)
+    certificate = parsed_certificate(env.key_material, body, call.request.now)
+    if chain is not None:
+        env.key_material.check_certificate_chain(chain)
+    _checked_key_pair(env.key_material, certificate, private_key)
     new_tags = tags_from(tags)
     arn = _server_arn(call, name, path)
     with writing(env, call) as tx:
@@ -159,7 +137,7 @@ def upload_server_certificate(
         stored = ServerCertificate(
             call.account_id, certificate_id, name, path, body, chain,
             env.sealer.seal(private_key.encode(), context=certificate_id.encode()),
-            call.request.now, certificate.not_valid_after_utc,
+            call.request.now, certificate.not_after,
         )
         tx.add(stored)
         if new_tags:
@@ -251,14 +229,13 @@ def list_server_certificate_tags(
 
 # -- whose credential: the named user, or the caller ----------------------------------------
 # -- signing certificates ------------------------------------------------------------------
-def signing_certificate_id(account_id: str, certificate: x509.Certificate) -> str:
+def signing_certificate_id(account_id: str, certificate: ParsedCertificate) -> str:
     """32 characters of [A-Z2-7], derived from the account and the certificate's DER bytes.
 
     The same certificate gets the same id within an account, which is how a duplicate is
     found (AWS refuses the same certificate twice in an account, for any of its users).
     """
-    der = certificate.public_bytes(serialization.Encoding.DER)
-    digest = hashlib.sha256(account_id.encode() + b"\0" + der).digest()
+    digest = hashlib.sha256(account_id.encode() + b"\0" + certificate.der).digest()
     return base64.b32encode(digest).decode()[:SIGNING_ID_LENGTH]
 
 
@@ -279,7 +256,7 @@ def _signing_certificate_of(
 def upload_signing_certificate(
     env: Env, call: Call, body: str, user_name: str | None = None
 ) -> SigningCertificateView:
-    certificate = parsed_certificate(body, call.request.now)
+    certificate = parsed_certificate(env.key_material, body, call.request.now)
     certificate_id = signing_certificate_id(call.account_id, certificate)
     with writing(env, call) as tx:
         owner = credential_owner(tx, call, "iam:UploadSigningCertificate", user_name)

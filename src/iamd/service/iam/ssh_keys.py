@@ -10,16 +10,13 @@ import base64
 import hashlib
 from dataclasses import dataclass, replace
 
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 from iamd.domain import errors
 from iamd.domain.entities import KeyStatus, SSHPublicKey, User
 from iamd.domain.identifiers import IdPrefix
 from iamd.storage.api import Transaction
 
 from ..context import Call, Env
+from ..ports import KeyMaterial, ParsedPublicKey
 from .common import Page, key_status, max_items, new_id, reading, slice_page, writing
 from .users import authorize_on_user, credential_owner, missing
 
@@ -37,58 +34,25 @@ class SSHKeyView:
 
 
 # -- parsing -------------------------------------------------------------------------------
-def parsed_public_key(body: str) -> rsa.RSAPublicKey:
+def parsed_public_key(key_material: KeyMaterial, body: str) -> ParsedPublicKey:
     """The RSA key in ``body``: UnrecognizedPublicKeyEncoding unless OpenSSH or PEM text,
     InvalidPublicKey unless it parses as an RSA key of at least 2048 bits."""
-    text = body.strip().encode()
-    if text.startswith(PEM_MARK.encode()):
-        load = serialization.load_pem_public_key
-    elif text.startswith(b"ssh-"):
-        load = serialization.load_ssh_public_key
-    else:
-        raise errors.UnrecognizedPublicKeyEncoding(
-            "The public key encoding format is unsupported or unrecognized: "
-            "give an ssh-rsa key or a PEM public key."
-        )
-    try:
-        key = load(text)
-    except (ValueError, UnsupportedAlgorithm):
-        raise _invalid() from None
-    if not isinstance(key, rsa.RSAPublicKey) or key.key_size < MIN_RSA_BITS:
-        raise _invalid()
-    return key
+    return key_material.rsa_public_key(body, min_bits=MIN_RSA_BITS)
 
 
-def _invalid() -> errors.InvalidPublicKey:
-    return errors.InvalidPublicKey(
-        f"The public key is malformed or otherwise invalid: it must be an RSA key of at "
-        f"least {MIN_RSA_BITS} bits."
-    )
-
-
-def _openssh(key: rsa.RSAPublicKey) -> str:
-    return key.public_bytes(
-        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
-    ).decode()
-
-
-def fingerprint(key: rsa.RSAPublicKey) -> str:
+def fingerprint(key: ParsedPublicKey) -> str:
     """AWS's fingerprint: MD5 of the OpenSSH key blob, ``xx:xx:...`` (16 bytes)."""
-    blob = base64.b64decode(_openssh(key).split()[1])
+    blob = base64.b64decode(key.openssh.split()[1])
     return hashlib.md5(blob, usedforsecurity=False).digest().hex(":")
 
 
-def encoded(body: str, encoding: str) -> str:
+def encoded(key_material: KeyMaterial, body: str, encoding: str) -> str:
     """The key in ``SSH`` or ``PEM`` encoding; the body as uploaded when already in it."""
     is_pem = body.strip().startswith(PEM_MARK)
     if is_pem == (encoding == "PEM"):
         return body
-    key = parsed_public_key(body)
-    if encoding == "PEM":
-        return key.public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        ).decode()
-    return _openssh(key)
+    key = parsed_public_key(key_material, body)
+    return key.pem if encoding == "PEM" else key.openssh
 
 
 # -- operations ----------------------------------------------------------------------------
@@ -107,7 +71,7 @@ def _key_of(tx: Transaction, call: Call, owner: User, key_id: str) -> SSHPublicK
 
 
 def upload_ssh_public_key(env: Env, call: Call, user_name: str, body: str) -> SSHKeyView:
-    key_fingerprint = fingerprint(parsed_public_key(body))
+    key_fingerprint = fingerprint(parsed_public_key(env.key_material, body))
     with writing(env, call) as tx:
         owner = _owner(tx, call, "iam:UploadSSHPublicKey", user_name)
         if tx.find(SSHPublicKey, call.account_id, user_id=owner.id, fingerprint=key_fingerprint):
@@ -131,7 +95,7 @@ def get_ssh_public_key(
     with reading(env) as tx:
         owner = _owner(tx, call, "iam:GetSSHPublicKey", user_name)
         key = _key_of(tx, call, owner, key_id)
-    return SSHKeyView(owner.name, key, encoded(key.body, encoding))
+    return SSHKeyView(owner.name, key, encoded(env.key_material, key.body, encoding))
 
 
 def list_ssh_public_keys(
