@@ -323,10 +323,15 @@ def is_aws_error(outcome: Outcome) -> bool:
     return 400 <= outcome.status < 500 and bool(outcome.code) and bool(outcome.message)
 
 
+def is_unsupported_option(outcome: Outcome) -> bool:
+    """An implemented operation given an optional parameter iamd does not support yet."""
+    return is_not_implemented(outcome) and outcome.message.startswith("iamd does not support")
+
+
 def root_answer_is_right(outcome: Outcome) -> bool:
     if outcome.operation not in IMPLEMENTED:
         return is_not_implemented(outcome)
-    return 200 <= outcome.status < 300 or is_aws_error(outcome)
+    return 200 <= outcome.status < 300 or is_aws_error(outcome) or is_unsupported_option(outcome)
 
 
 def denied_answer_is_right(outcome: Outcome) -> bool:
@@ -334,6 +339,8 @@ def denied_answer_is_right(outcome: Outcome) -> bool:
         return is_not_implemented(outcome)
     if (outcome.status, outcome.code) == (403, "AccessDenied"):
         return bool(outcome.message)
+    if is_unsupported_option(outcome):
+        return True
     return is_aws_error(outcome) and outcome.status == 400 and outcome.code in INPUT_ERRORS
 
 

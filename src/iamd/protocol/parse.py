@@ -795,4 +795,10 @@ def parse_query(service: str, pairs: Sequence[tuple[str, str]]) -> ParsedCall:
     action, version = _action_and_version(pairs)
     if version != API_VERSIONS[service] or action not in operation_names(service):
         raise InvalidAction.for_operation(_echo(action), version and _echo(version))
+    for name, value in pairs:
+        if "\x00" in value:
+            # No value IAM stores may hold U+0000 (PostgreSQL's text could not either).
+            raise InvalidParameterValue(
+                f"Invalid value for parameter {_echo(name)}: the NUL character is not allowed."
+            )
     return ParsedCall(service, action, _reader(service, action).read(pairs))

@@ -101,6 +101,9 @@ def get_access_key_last_used(env: Env, call: Call, access_key_id: str) -> LastUs
     with reading(env) as tx:
         key = tx.get_by_id(AccessKey, access_key_id)
         if key is None or key.account_id != call.account_id:
+            # Authorized on the account's users before answering, so that a caller without
+            # the permission cannot probe which key ids exist.
+            authorize(call, "iam:GetAccessKeyLastUsed", f"arn:aws:iam::{call.account_id}:user/")
             raise errors.NoSuchEntity(f"The Access Key with id {access_key_id} cannot be found.")
         owner = tx.get_by_id(User, key.user_id) if key.user_id else None
         authorize(call, "iam:GetAccessKeyLastUsed", owner.arn if owner else call.caller.arn)

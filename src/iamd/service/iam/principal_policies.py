@@ -15,7 +15,7 @@ from iamd.storage.api import Transaction
 
 from ..authz import ContextValue
 from ..context import Call, Env
-from .boundaries import managed_policy, usable_policy
+from .boundaries import managed_policy, split_policy_arn, usable_policy
 from .common import Page, checked_document, max_items, reading, slice_page, writing
 
 _INLINE_QUOTA_NAMES = {
@@ -98,6 +98,7 @@ def attach(
 
 
 def detach(tx: Transaction, kind: PrincipalKind, owner_id: str, policy_arn: str) -> None:
+    split_policy_arn(policy_arn)  # InvalidInput for what is not a policy ARN
     if not tx.detach(policy_arn, kind, owner_id):
         raise errors.NoSuchEntity(f"Policy {policy_arn} was not found.")
 
