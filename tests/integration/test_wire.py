@@ -39,7 +39,7 @@ def error_of(root: ET.Element) -> tuple[str, str]:
 
 def signed(account: Account, form: dict[str, str], *, secret: str | None = None,
            key_id: str | None = None, when: datetime | None = None,
-           extra_body: bytes = b"") -> tuple[bytes, dict[str, str]]:
+           extra_body: bytes = b"", service: str = "iam") -> tuple[bytes, dict[str, str]]:
     """A form request signed by botocore's own SigV4 signer (optionally at another time)."""
     body = urllib.parse.urlencode(form).encode() + extra_body
     request = botocore.awsrequest.AWSRequest(
@@ -48,7 +48,7 @@ def signed(account: Account, form: dict[str, str], *, secret: str | None = None,
     )
     credentials = botocore.credentials.Credentials(key_id or account.key_id,
                                                    secret or account.secret)
-    signer = botocore.auth.SigV4Auth(credentials, "iam", "us-east-1")
+    signer = botocore.auth.SigV4Auth(credentials, service, "us-east-1")
     if when is None:
         signer.add_auth(request)
     else:
@@ -73,6 +73,7 @@ def test_valid_raw_request_has_request_id(account: Account) -> None:
         ({"key_id": "AKIAUNKNOWNUNKNOWN00"}, "InvalidClientTokenId", 403),
         ({"when": datetime.now(UTC) - timedelta(minutes=20)}, "SignatureDoesNotMatch", 403),
         ({"when": datetime.now(UTC) + timedelta(minutes=20)}, "SignatureDoesNotMatch", 403),
+        ({"service": "s3"}, "SignatureDoesNotMatch", 403),
     ],
 )
 def test_bad_signatures(account: Account, change: dict[str, object], code: str,

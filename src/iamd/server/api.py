@@ -1,8 +1,10 @@
 """POST / (and presigned GET): SigV4 -> authenticate -> parse -> operation -> serialize.
 
-Synchronous on purpose: it runs in a worker thread, and each step is short. Every failure
-becomes an AWS error response through `iamd.protocol.errors`; anything unexpected is logged
-with the request id and answered as a 500 ServiceFailure that reveals nothing.
+Synchronous on purpose: it runs on the event loop (each step is short; a thread pool handoff
+cost more than the request), and ``iamd serve --workers N`` runs processes side by side.
+Every failure becomes an AWS error response through `iamd.protocol.errors`; anything
+unexpected is logged with the request id and answered as a 500 ServiceFailure that reveals
+nothing.
 """
 
 from __future__ import annotations
@@ -66,56 +68,60 @@ class Api:
                          config.trusted_proxies]
 
     def handle(self, request: HttpRequest, request_id: str) -> HttpResponse:
+        """Answer one request; log one line about it (never a secret)."""
         started = time.perf_counter()
-        service = "iam"
         outcome: dict[str, object] = {"request_id": request_id, "method": request.method}
+        service = "iam"
         try:
             signed = sigv4.read_signature(
                 request.method, request.path, request.query, request.headers, request.body
             )
+            # A request signed for another service's scope is refused by `verify`.
             service = signed.service if signed.service in _SERVICES else "iam"
-            # A request signed for another service's scope is refused by `verify` below.
-            outcome["access_key_id"] = signed.access_key_id
-            now = self._env.clock.now()
-            credential = self._authn.credential(signed.access_key_id)
-            if credential is None:
-                self._refuse_unknown_key(signed, now)
-            sigv4.verify(signed, credential.secret_access_key, now, expected_service=service,
-                         max_skew=self._config.clock_skew)
-            if signed.security_token is not None:
-                raise errors.InvalidClientTokenId(
-                    "The security token included in the request is invalid."
-                )
-            call = parse_query(service, self._pairs(request))
-            outcome["operation"] = call.operation
-            outcome["caller"] = credential.caller.arn
-            adapter = handler(service, call.operation)
-            if adapter is None:
-                raise errors.NotImplementedOperation(
-                    f"The operation {call.operation} is not implemented by iamd yet."
-                )
-            info = RequestInfo(
-                now=now, source_ip=self._source_ip(request),
-                secure_transport=self._secure(request),
-                user_agent=request.headers.get("user-agent", ""), region=signed.region,
-            )
-            result = adapter(self._env, Call(credential.caller, info), call.params)
-            self._authn.record_use(credential, now, service, signed.region)
-            body = serialize_result(service, call.operation, result, request_id)
+            body = self._answer(request, request_id, signed, service, outcome)
             response = HttpResponse(200, body)
         except errors.IamError as error:
-            status, body = wire_errors.render_error(error, service, request_id)
             outcome["error"] = error.code
-            response = HttpResponse(status, body)
+            response = HttpResponse(*wire_errors.render_error(error, service, request_id))
         except Exception:
             log.exception("unexpected failure", extra={"fields": {"request_id": request_id}})
-            status, body = wire_errors.render_unexpected(service, request_id)
             outcome["error"] = "ServiceFailure"
-            response = HttpResponse(status, body)
+            response = HttpResponse(*wire_errors.render_unexpected(service, request_id))
         outcome["status"] = response.status
         outcome["ms"] = round((time.perf_counter() - started) * 1000, 2)
         log.info("request", extra={"fields": outcome})
         return response
+
+    def _answer(
+        self, request: HttpRequest, request_id: str, signed: sigv4.SignedRequest, service: str,
+        outcome: dict[str, object],
+    ) -> bytes:
+        outcome["access_key_id"] = signed.access_key_id
+        now = self._env.clock.now()
+        credential = self._authn.credential(signed.access_key_id)
+        if credential is None:
+            self._refuse_unknown_key(signed, now)
+        sigv4.verify(signed, credential.secret_access_key, now, expected_service=service,
+                     max_skew=self._config.clock_skew)
+        if signed.security_token is not None:  # no temporary credentials before STS
+            raise errors.InvalidClientTokenId(
+                "The security token included in the request is invalid."
+            )
+        call = parse_query(service, self._pairs(request))
+        outcome["operation"] = call.operation
+        outcome["caller"] = credential.caller.arn
+        adapter = handler(service, call.operation)
+        if adapter is None:
+            raise errors.NotImplementedOperation(
+                f"The operation {call.operation} is not implemented by iamd yet."
+            )
+        info = RequestInfo(
+            now=now, source_ip=self._source_ip(request), secure_transport=self._secure(request),
+            user_agent=request.headers.get("user-agent", ""), region=signed.region,
+        )
+        result = adapter(self._env, Call(credential.caller, info), call.params)
+        self._authn.record_use(credential, now, service, signed.region)
+        return serialize_result(service, call.operation, result, request_id)
 
     def _refuse_unknown_key(self, signed: sigv4.SignedRequest, now: datetime) -> NoReturn:
         """Check the signature against a dummy secret first, so that an unknown key and a
