@@ -68,10 +68,13 @@ def _reader(hint: Any) -> Convert:
 
 
 def _datetime(value: Any) -> datetime | None:
-    """SQLite hands back the text SQLAlchemy's DateTime stores; PostgreSQL a datetime."""
+    """SQLite hands back the text SQLAlchemy's DateTime stores (naive UTC); PostgreSQL a
+    datetime. Reading the text with its offset appended yields the UTC singleton directly."""
     if value is None:
         return None
-    return utc(value if isinstance(value, datetime) else datetime.fromisoformat(value))
+    if isinstance(value, datetime):
+        return utc(value)
+    return datetime.fromisoformat(value + "+00:00")
 
 
 def _without_none(hint: Any) -> Any:
