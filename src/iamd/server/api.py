@@ -116,7 +116,9 @@ class Api:
                 f"The operation {call.operation} is not implemented by iamd yet."
             )
         info = RequestInfo(
-            now=now, source_ip=self._source_ip(request), secure_transport=self._secure(request),
+            # AWS keeps IAM's timestamps (creation dates...) to the second.
+            now=now.replace(microsecond=0), source_ip=self._source_ip(request),
+            secure_transport=self._secure(request),
             user_agent=request.headers.get("user-agent", ""), region=signed.region,
         )
         result = adapter(self._env, Call(credential.caller, info), call.params)
