@@ -86,3 +86,18 @@ def test_tag_and_resource_keys(account: Account) -> None:
     iam.detach_user_policy(UserName="member",
                            PolicyArn="arn:aws:iam::aws:policy/IAMUserChangePassword")
     assert outcome(lambda: lead.delete_user(UserName="member")) == "ok"
+
+
+def test_x_forwarded_for_from_an_untrusted_peer_is_ignored(account: Account) -> None:
+    """aws:SourceIp is the socket peer: a client cannot choose it with X-Forwarded-For."""
+    account.iam.create_user(UserName="spoof")
+    account.iam.put_user_policy(UserName="spoof", PolicyName="p", PolicyDocument=allow(
+        {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}))
+    key = account.iam.create_access_key(UserName="spoof")["AccessKey"]
+    user = account.client(key["AccessKeyId"], key["SecretAccessKey"])
+
+    def forwarded(request: object, **_: object) -> None:
+        request.headers["X-Forwarded-For"] = "10.1.2.3"  # type: ignore[attr-defined]
+
+    user.meta.events.register("before-sign.iam.ListUsers", forwarded)
+    assert outcome(user.list_users) == "AccessDenied"

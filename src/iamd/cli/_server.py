@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -55,12 +55,21 @@ def serve(
     typer.echo(f"iamd: serving the IAM API at {endpoint} ({_where(config)})", err=True)
     if config.workers > 1:
         os.environ.update(_as_environment(config))
-        uvicorn.run("iamd.cli._server:worker_app", factory=True, host=config.host,
-                    port=config.port, workers=config.workers, log_level="warning",
-                    access_log=False)
+        uvicorn.run("iamd.cli._server:worker_app", factory=True, workers=config.workers,
+                    **_UVICORN, host=config.host, port=config.port)
     else:
-        uvicorn.run(bootstrap.app(bootstrap.build(config)), host=config.host, port=config.port,
-                    log_level="warning", access_log=False)
+        uvicorn.run(bootstrap.app(bootstrap.build(config)), **_UVICORN, host=config.host,
+                    port=config.port)
+
+
+# iamd reads X-Forwarded-For itself, and only from IAMD_TRUSTED_PROXIES: uvicorn's own proxy
+# handling (which trusts 127.0.0.1 by default) would let a local client choose aws:SourceIp.
+_UVICORN: dict[str, Any] = {
+    "proxy_headers": False,
+    "server_header": False,
+    "log_level": "warning",
+    "access_log": False,
+}
 
 
 def worker_app() -> AsgiApp:
