@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Final
 
 AWS_ACCOUNT = "aws"  # the owner of AWS managed policies: arn:aws:iam::aws:policy/...
 
@@ -16,6 +17,13 @@ AWS_ACCOUNT = "aws"  # the owner of AWS managed policies: arn:aws:iam::aws:polic
 def iam_arn(account_id: str, kind: str, path: str, name: str) -> str:
     """``arn:aws:iam::ACCOUNT:KIND/PATH/NAME`` as AWS writes it (path starts and ends with /)."""
     return f"arn:aws:iam::{account_id}:{kind}{path}{name}"
+
+
+class Relation:
+    """The names under which pairs of entities are stored as (left id, right id)."""
+
+    GROUP_MEMBER: Final = "member"  # left: group, right: user
+    PROFILE_ROLE: Final = "instance_profile_role"  # left: instance profile, right: role
 
 
 class PrincipalKind(enum.StrEnum):

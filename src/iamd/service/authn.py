@@ -86,7 +86,7 @@ class Authenticator:
         if key.user_id is None:
             principal = Principal(PrincipalType.ROOT, arn=f"arn:aws:iam::{key.account_id}:root")
             caller = Caller(
-                key.account_id, principal, None, key.id, compile_policies(PolicySet()),
+                key.account_id, principal, None, key.id, self._compiled(PolicySet()),
                 principal_context(key.account_id, None, ()), version,
             )
             return secret, caller

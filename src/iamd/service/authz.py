@@ -11,9 +11,8 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from iamd.domain.entities import (
-    AWS_ACCOUNT,
-    ManagedPolicy,
     PrincipalKind,
+    Relation,
     Tag,
     User,
 )
@@ -30,6 +29,7 @@ from iamd.policy import (
 from iamd.storage.api import Transaction
 
 from .context import Call, Caller, Env
+from .iam.boundaries import managed_policy
 
 ContextValue = str | tuple[str, ...]
 
@@ -42,14 +42,11 @@ def parsed(document: str, kind: PolicyKind, name: str) -> Policy:
 
 def managed_document(env: Env, tx: Transaction, arn: str) -> str | None:
     """The default version's document of a managed policy (customer or AWS), by ARN."""
-    if arn.startswith(f"arn:aws:iam::{AWS_ACCOUNT}:"):
-        aws = env.aws_policies.get(arn)
-        return None if aws is None else aws.version.document
-    account, _, resource = arn.removeprefix("arn:aws:iam::").partition(":")
-    name = resource.rsplit("/", 1)[-1]
-    policy = tx.get(ManagedPolicy, account, name)
-    if policy is None or policy.arn != arn:
+    policy = managed_policy(env, tx, arn)
+    if policy is None:
         return None
+    if policy.is_aws_managed:
+        return env.aws_policies[arn].version.document
     for version in tx.versions(policy.id):
         if version.version_id == policy.default_version_id:
             return version.document
@@ -60,7 +57,7 @@ def user_policies(env: Env, tx: Transaction, user: User) -> PolicySet:
     """The identity policies (the user's and its groups', inline and attached) and boundary."""
     identity: list[Policy] = []
     owners = [(PrincipalKind.USER, user.id)] + [
-        (PrincipalKind.GROUP, group_id) for group_id in tx.lefts("member", user.id)
+        (PrincipalKind.GROUP, group_id) for group_id in tx.lefts(Relation.GROUP_MEMBER, user.id)
     ]
     for kind, owner_id in owners:
         for inline in tx.inline_policies(kind, owner_id):

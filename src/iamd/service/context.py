@@ -65,11 +65,6 @@ class Caller:
     def is_root(self) -> bool:
         return self.user is None
 
-    @property
-    def kind_label(self) -> str:
-        """How AWS's denial messages name the caller: ``User`` (root too)."""
-        return "User"
-
 
 @dataclass(frozen=True, slots=True)
 class Call:

@@ -22,6 +22,7 @@ from iamd.domain.entities import (
     OpenIDConnectProvider,
     PolicyVersion,
     PrincipalKind,
+    Relation,
     Role,
     SAMLProvider,
     ServerCertificate,
@@ -293,7 +294,8 @@ def _attached(
 
 
 def _user_detail(env: Env, tx: Transaction, user: User) -> UserDetail:
-    groups = [tx.get_by_id(Group, group_id) for group_id in tx.lefts("member", user.id)]
+    group_ids = tx.lefts(Relation.GROUP_MEMBER, user.id)
+    groups = [tx.get_by_id(Group, group_id) for group_id in group_ids]
     return UserDetail(
         user,
         tx.inline_policies(PrincipalKind.USER, user.id),
@@ -313,7 +315,7 @@ def _group_detail(env: Env, tx: Transaction, group: Group) -> GroupDetail:
 
 def _role_detail(env: Env, tx: Transaction, role: Role) -> RoleDetail:
     profiles = []
-    for profile_id in tx.lefts("instance_profile_role", role.id):
+    for profile_id in tx.lefts(Relation.PROFILE_ROLE, role.id):
         profile = tx.get_by_id(InstanceProfile, profile_id)
         if profile is not None:
             profiles.append(_profile_detail(tx, profile))
@@ -327,7 +329,7 @@ def _role_detail(env: Env, tx: Transaction, role: Role) -> RoleDetail:
 
 
 def _profile_detail(tx: Transaction, profile: InstanceProfile) -> InstanceProfileDetail:
-    role_ids = tx.rights("instance_profile_role", profile.id)
+    role_ids = tx.rights(Relation.PROFILE_ROLE, profile.id)
     roles = [tx.get_by_id(Role, role_id) for role_id in role_ids]
     return InstanceProfileDetail(
         profile, [role for role in roles if role is not None],

@@ -22,6 +22,7 @@ from ..authz import ContextValue, authorize
 from ..context import Call, Env
 from ..ports import KeyMaterial, ParsedCertificate
 from .common import (
+    MissingTarget,
     Page,
     account_arn,
     decode_marker,
@@ -31,7 +32,6 @@ from .common import (
     new_id,
     page_of,
     reading,
-    request_tag_context,
     resource_tag_context,
     slice_page,
     tag_resource,
@@ -39,7 +39,7 @@ from .common import (
     untag_resource,
     writing,
 )
-from .providers import authorize_create, tag_target
+from .providers import authorize_create
 from .users import credential_owner
 
 TAG_KIND = "server-certificate"
@@ -189,33 +189,28 @@ def delete_server_certificate(env: Env, call: Call, name: str) -> None:
         tx.remove(ServerCertificate, found.id)
 
 
-def _tag_target(
-    call: Call, action: str, name: str, context: Mapping[str, ContextValue]
-) -> Callable[[Transaction], ServerCertificate]:
-    return tag_target(
-        call, action, _server_arn(call, name),
-        lambda tx: tx.get(ServerCertificate, call.account_id, name), _server_missing(name), context,
-    )
-
-
 def tag_server_certificate(
     env: Env, call: Call, name: str, tags: Sequence[Mapping[str, str]]
 ) -> None:
-    action = "iam:TagServerCertificate"
-    context = request_tag_context(tags_from(tags))
     tag_resource(
-        env, call, action, TAG_KIND, _tag_target(call, action, name, context),
-        lambda certificate: certificate.arn, tags,
+        env, call, "iam:TagServerCertificate", TAG_KIND, _server_lookup(call, name),
+        lambda certificate: certificate.arn, tags, missing=_server_missing_target(call, name),
     )
 
 
 def untag_server_certificate(env: Env, call: Call, name: str, tag_keys: Sequence[str]) -> None:
-    action = "iam:UntagServerCertificate"
-    context: dict[str, ContextValue] = {"aws:TagKeys": tuple(tag_keys)}
     untag_resource(
-        env, call, action, TAG_KIND, _tag_target(call, action, name, context),
-        lambda certificate: certificate.arn, tag_keys,
+        env, call, "iam:UntagServerCertificate", TAG_KIND, _server_lookup(call, name),
+        lambda certificate: certificate.arn, tag_keys, missing=_server_missing_target(call, name),
     )
+
+
+def _server_lookup(call: Call, name: str) -> Callable[[Transaction], ServerCertificate | None]:
+    return lambda tx: tx.get(ServerCertificate, call.account_id, name)
+
+
+def _server_missing_target(call: Call, name: str) -> MissingTarget:
+    return MissingTarget(_server_arn(call, name), _server_missing(name))
 
 
 def list_server_certificate_tags(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from iamd.domain import errors
-from iamd.domain.entities import Group, InlinePolicy, PrincipalKind, User
+from iamd.domain.entities import Group, InlinePolicy, PrincipalKind, Relation, User
 from iamd.domain.identifiers import IdPrefix
 from iamd.storage.api import Transaction
 
@@ -34,7 +34,7 @@ from .users import missing as missing_user
 
 T = TypeVar("T", Group, User)
 
-MEMBER = "member"  # relation: left = group id, right = user id
+MEMBER = Relation.GROUP_MEMBER
 
 
 @dataclass(frozen=True, slots=True)

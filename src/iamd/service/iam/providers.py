@@ -11,7 +11,7 @@ import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, NoReturn, TypeVar
+from typing import NoReturn, TypeVar
 from urllib.parse import urlsplit
 from xml.parsers import expat
 
@@ -20,9 +20,10 @@ from iamd.domain.entities import OpenIDConnectProvider, SAMLProvider, Tag
 from iamd.domain.identifiers import ID_ALPHABET
 from iamd.storage.api import Transaction
 
-from ..authz import ContextValue, authorize
+from ..authz import authorize
 from ..context import Call, Env
 from .common import (
+    MissingTarget,
     Page,
     account_arn,
     max_items,
@@ -288,9 +289,8 @@ def tag_open_id_connect_provider(
     action = "iam:TagOpenIDConnectProvider"
     tag_resource(
         env, call, action, OIDC_KIND,
-        tag_target(call, action, arn, lambda tx: _find_oidc(tx, call, arn), _oidc_missing(arn),
-                   request_tag_context(tags_from(tags))),
-        lambda provider: provider.arn, tags,
+        lambda tx: _find_oidc(tx, call, arn), lambda provider: provider.arn,
+        tags, missing=MissingTarget(arn, _oidc_missing(arn)),
     )
 
 
@@ -300,9 +300,8 @@ def untag_open_id_connect_provider(
     action = "iam:UntagOpenIDConnectProvider"
     untag_resource(
         env, call, action, OIDC_KIND,
-        tag_target(call, action, arn, lambda tx: _find_oidc(tx, call, arn), _oidc_missing(arn),
-                   {"aws:TagKeys": tuple(tag_keys)}),
-        lambda provider: provider.arn, tag_keys,
+        lambda tx: _find_oidc(tx, call, arn), lambda provider: provider.arn,
+        tag_keys, missing=MissingTarget(arn, _oidc_missing(arn)),
     )
 
 
@@ -313,23 +312,6 @@ def list_open_id_connect_provider_tags(
         provider = _existing_oidc(tx, call, "iam:ListOpenIDConnectProviderTags", arn)
         tags = tx.tags(OIDC_KIND, provider.id)
     return slice_page(tags, marker, max_items(max_items_))
-
-
-def tag_target(
-    call: Call, action: str, arn: str, find: Callable[[Transaction], Any],
-    missing: errors.NoSuchEntity, context: Mapping[str, ContextValue],
-) -> Callable[[Transaction], Any]:
-    """A lookup for tag_resource/untag_resource: the entity ``find`` gives, or NoSuchEntity
-    only after the call is authorized on ``arn`` (a missing entity is not revealed)."""
-
-    def lookup(tx: Transaction) -> Any:
-        entity = find(tx)
-        if entity is None:
-            authorize(call, action, arn, context)
-            raise missing
-        return entity
-
-    return lookup
 
 
 # -- SAML: the metadata document -----------------------------------------------------------
@@ -455,9 +437,8 @@ def tag_saml_provider(env: Env, call: Call, arn: str, tags: Sequence[Mapping[str
     action = "iam:TagSAMLProvider"
     tag_resource(
         env, call, action, SAML_KIND,
-        tag_target(call, action, arn, lambda tx: _find_saml(tx, call, arn), _saml_missing(arn),
-                   request_tag_context(tags_from(tags))),
-        lambda provider: provider.arn, tags,
+        lambda tx: _find_saml(tx, call, arn), lambda provider: provider.arn,
+        tags, missing=MissingTarget(arn, _saml_missing(arn)),
     )
 
 
@@ -465,9 +446,8 @@ def untag_saml_provider(env: Env, call: Call, arn: str, tag_keys: Sequence[str])
     action = "iam:UntagSAMLProvider"
     untag_resource(
         env, call, action, SAML_KIND,
-        tag_target(call, action, arn, lambda tx: _find_saml(tx, call, arn), _saml_missing(arn),
-                   {"aws:TagKeys": tuple(tag_keys)}),
-        lambda provider: provider.arn, tag_keys,
+        lambda tx: _find_saml(tx, call, arn), lambda provider: provider.arn,
+        tag_keys, missing=MissingTarget(arn, _saml_missing(arn)),
     )
 
 

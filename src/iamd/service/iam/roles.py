@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from iamd.domain import errors
-from iamd.domain.entities import InlinePolicy, PrincipalKind, Role, Tag
+from iamd.domain.entities import InlinePolicy, PrincipalKind, Relation, Role, Tag
 from iamd.domain.identifiers import IdPrefix
 from iamd.policy import PolicyKind
 from iamd.storage.api import Transaction
@@ -45,7 +45,7 @@ from .common import (
 )
 
 TAG_KIND = "role"
-INSTANCE_PROFILE_ROLE = "instance_profile_role"  # relation (left=instance profile, right=role)
+INSTANCE_PROFILE_ROLE = Relation.PROFILE_ROLE
 SERVICE_ROLE_PATH = "/aws-service-role/"
 DEFAULT_MAX_SESSION_DURATION = 3600
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from iamd.domain import errors
-from iamd.domain.entities import AWS_ACCOUNT, Group, PrincipalKind, Role, User
+from iamd.domain.entities import AWS_ACCOUNT, Group, PrincipalKind, Relation, Role, User
 from iamd.policy import (
     Arn,
     CompiledPolicySet,
@@ -657,7 +657,7 @@ def _owners(tx: Transaction, source: SourceEntity) -> list[tuple[PrincipalKind, 
     _, kind = _ENTITY_KINDS[source.kind]
     owners = [(kind, source.entity.id, source.entity.name)]
     if kind is PrincipalKind.USER:
-        for group_id in tx.lefts("member", source.entity.id):
+        for group_id in tx.lefts(Relation.GROUP_MEMBER, source.entity.id):
             group = tx.get_by_id(Group, group_id)
             if group is not None:
                 owners.append((PrincipalKind.GROUP, group.id, group.name))

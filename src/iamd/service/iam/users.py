@@ -10,6 +10,7 @@ from iamd.domain.entities import (
     AccessKey,
     InlinePolicy,
     PrincipalKind,
+    Relation,
     SigningCertificate,
     SSHPublicKey,
     Tag,
@@ -184,7 +185,7 @@ def _refuse_if_in_use(tx: Transaction, call: Call, user: User) -> None:
     checks: list[tuple[bool, str]] = [
         (bool(tx.count(AccessKey, call.account_id, user_id=user.id)),
          "must delete access keys first"),
-        (bool(tx.lefts("member", user.id)), "must remove users from group first"),
+        (bool(tx.lefts(Relation.GROUP_MEMBER, user.id)), "must remove users from group first"),
         (bool(tx.attached(PrincipalKind.USER, user.id)), "must detach all policies first"),
         (bool(tx.inline_policies(PrincipalKind.USER, user.id)), "must delete policies first"),
         (bool(tx.count(SigningCertificate, call.account_id, user_id=user.id)),

@@ -390,12 +390,6 @@ class SqlTransaction:
         self._insert(s.accounts, {"id": account.id, "email": account.email,
                                   "created": account.created, "version": 0})
 
-    def account_version(self, account_id: str) -> int | None:
-        a = s.accounts
-        found = self._scalars("version", lambda: select(a.c.version).where(*_where(a, ["id"])),
-                              w_id=account_id)
-        return int(found[0]) if found else None
-
     def aliases(self, account_id: str) -> list[str]:
         a = s.account_aliases
         return self._scalars(
