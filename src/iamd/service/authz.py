@@ -103,7 +103,7 @@ def principal_context(
 
 def request_context(call: Call) -> dict[str, ContextValue]:
     request = call.request
-    return {
+    context: dict[str, ContextValue] = {
         "aws:CurrentTime": request.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "aws:EpochTime": str(int(request.now.timestamp())),
         "aws:SourceIp": request.source_ip,
@@ -112,6 +112,17 @@ def request_context(call: Call) -> dict[str, ContextValue]:
         "aws:RequestedRegion": request.region,
         "aws:ViaAWSService": "false",
     }
+    session = call.caller.session
+    if session is not None:
+        # Absent for long-term keys (hence BoolIfExists in AWS's MFA policies); a session
+        # says whether MFA was used and, when it was, how long ago.
+        context["aws:TokenIssueTime"] = session.issued.strftime("%Y-%m-%dT%H:%M:%SZ")
+        mfa = session.mfa_authenticated
+        context["aws:MultiFactorAuthPresent"] = "false" if mfa is None else "true"
+        if mfa is not None:
+            age = max(0, int((request.now - mfa).total_seconds()))
+            context["aws:MultiFactorAuthAge"] = str(age)
+    return context
 
 
 def decide(

@@ -8,12 +8,16 @@ from dataclasses import dataclass, replace
 from iamd.domain import errors
 from iamd.domain.entities import (
     AccessKey,
+    ConsoleSession,
     InlinePolicy,
+    LoginProfile,
+    MFADevice,
     PrincipalKind,
     Relation,
     SigningCertificate,
     SSHPublicKey,
     Tag,
+    UsedPassword,
     User,
 )
 from iamd.domain.identifiers import IdPrefix
@@ -177,6 +181,10 @@ def delete_user(env: Env, call: Call, user_name: str) -> None:
             raise missing(user_name)
         _refuse_if_in_use(tx, call, user)
         tx.clear_tags(TAG_KIND, user.id)
+        for used in tx.find(UsedPassword, call.account_id, user_id=user.id):
+            tx.remove(UsedPassword, used.id)
+        for session in tx.find(ConsoleSession, call.account_id, user_id=user.id):
+            tx.remove(ConsoleSession, session.id)
         tx.remove(User, user.id)
 
 
@@ -192,6 +200,9 @@ def _refuse_if_in_use(tx: Transaction, call: Call, user: User) -> None:
          "must delete signing certificates first"),
         (bool(tx.count(SSHPublicKey, call.account_id, user_id=user.id)),
          "must delete SSH public keys first"),
+        (tx.get_by_id(LoginProfile, user.id) is not None, "must delete login profile first"),
+        (bool(tx.count(MFADevice, call.account_id, user_id=user.id)),
+         "must delete MFA device first"),
     ]
     for in_use, what in checks:
         if in_use:

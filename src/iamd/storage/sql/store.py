@@ -388,7 +388,8 @@ class SqlTransaction:
 
     def add_account(self, account: Account) -> None:
         self._insert(s.accounts, {"id": account.id, "email": account.email,
-                                  "created": account.created, "version": 0})
+                                  "created": account.created, "version": 0,
+                                  "password_last_used": account.password_last_used})
 
     def aliases(self, account_id: str) -> list[str]:
         a = s.account_aliases
