@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from iamd.domain import errors
 from iamd.domain.entities import (
     AccessKey,
+    Account,
     ConsoleSession,
     InlinePolicy,
     LoginProfile,
@@ -56,7 +57,7 @@ class UserView:
     account_id: str
     user: User | None
     tags: Sequence[Tag] = ()
-    root_created: object = None
+    root: Account | None = None  # the account, for the root user
 
 
 def missing(name: str) -> errors.NoSuchEntity:
@@ -138,9 +139,7 @@ def get_user(env: Env, call: Call, user_name: str | None = None) -> UserView:
     with reading(env) as tx:
         if user_name is None:
             if call.caller.user is None:
-                account = tx.account(call.account_id)
-                created = account.created if account else call.request.now
-                return UserView(call.account_id, None, (), created)
+                return UserView(call.account_id, None, (), tx.account(call.account_id))
             user_name = call.caller.user.name
         user = find_user(tx, call, user_name)
         if user is None:
