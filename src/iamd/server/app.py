@@ -2,7 +2,7 @@
 
 The AWS API (``POST /``, and ``GET /`` for presigned URLs) is answered by a small ASGI
 handler of its own: it is every request's path, and Starlette's routing and middleware
-would cost more than the work behind it. Everything else (``/healthz``, later the
+would cost more than the work behind it. Everything else (``/healthz``, sign-in, later the
 console) is a Starlette application.
 """
 
@@ -23,6 +23,7 @@ from starlette.routing import Route
 from iamd.protocol import errors as wire_errors
 
 from .api import Api, HttpRequest
+from .signin import SignInEndpoints
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -49,7 +50,8 @@ def create_app(api: Api, *, max_body_bytes: int) -> AsgiApp:
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    other = Starlette(routes=[Route("/healthz", healthz, methods=["GET"])])
+    signin = SignInEndpoints(api.env, api.authenticator, api.addresses, hashing)
+    other = Starlette(routes=[Route("/healthz", healthz, methods=["GET"]), *signin.routes()])
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == "/" and scope["method"] in _API_METHODS:
