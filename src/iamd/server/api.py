@@ -158,15 +158,15 @@ class Api:
     ) -> bytes:
         outcome["access_key_id"] = signed.access_key_id
         now = self._env.clock.now()
-        credential = self._authn.credential(signed.access_key_id)
-        if credential is None:
-            self._refuse_unknown_key(signed, now)
+        if signed.security_token is not None:  # temporary credentials (STS)
+            credential = self._authn.temporary(signed.access_key_id, signed.security_token)
+        else:
+            found = self._authn.credential(signed.access_key_id)
+            if found is None:
+                self._refuse_unknown_key(signed, now)
+            credential = found
         sigv4.verify(signed, credential.secret_access_key, now, expected_service=service,
                      max_skew=self._config.clock_skew)
-        if signed.security_token is not None:  # no temporary credentials before STS
-            raise errors.InvalidClientTokenId(
-                "The security token included in the request is invalid."
-            )
         call = parse_query(service, self._pairs(request))
         result = self._perform(request, service, call, credential.caller, now, signed.region,
                                outcome)

@@ -16,13 +16,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from iamd.domain.entities import AccessKey, ConsoleSession, KeyStatus, User
+from iamd.domain.errors import InvalidClientTokenId
 from iamd.policy import CompiledPolicySet, PolicySet, Principal, PrincipalType, compile_policies
 from iamd.storage.api import Transaction
 
 from .authz import principal_context, user_policies
 from .context import Caller, Env, SessionFacts
 from .signin import INVALID_SESSION, InvalidSession, active_session
+from .sts.callers import temporary_caller
+from .sts.tokens import open_token
 
+_INVALID_TOKEN = "The security token included in the request is invalid."
 # How stale a key's "last used" stamp may get before a request writes it again.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -88,7 +92,34 @@ class Authenticator:
             raise InvalidSession(INVALID_SESSION)
         return SessionCredential(caller, session)
 
+    def temporary(self, access_key_id: str, session_token: str) -> Credential:
+        """The secret and caller of temporary credentials (STS): the token is opened and
+        checked (key, expiry), and its principal read as of the account's current version.
+
+        Raises:
+            InvalidClientTokenId: malformed or tampered token, unknown account, or the
+                session's role or user is gone.
+            ExpiredToken: the session has ended.
+        """
+        claims = open_token(self._env, access_key_id, session_token)
+        with self._env.store.read() as tx:
+            version = tx.account_version(claims.account_id)
+            if version is None:
+                raise InvalidClientTokenId(_INVALID_TOKEN)
+            cache_key = f"{access_key_id}:{session_token}"
+            cached = self._cached(cache_key, version)
+            if cached is not None:
+                return Credential(claims.secret_access_key, cached[1], None)
+            caller = temporary_caller(self._env, tx, claims, version, self._compiled)
+        with self._lock:
+            self._cache[cache_key] = (version, claims.secret_access_key, caller)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return Credential(claims.secret_access_key, caller, None)
+
     def record_use(self, credential: Credential, when: datetime, service: str, region: str) -> None:
+        if credential.caller.claims is not None:
+            return  # temporary credentials have no key row to stamp
         last = credential.last_used
         if last is None or when - last >= LAST_USED_RESOLUTION:
             self._env.store.record_key_use(
@@ -136,7 +167,7 @@ class Authenticator:
         """Compile once per distinct set: every write moves the account's version, but most
         leave a given caller's policies as they were. Parsed policies are shared objects
         (`authz.parsed` caches them by text), so their identities name the set."""
-        key = (tuple(map(id, policies.identity)), id(policies.boundary))
+        key = (tuple(map(id, policies.identity)), id(policies.boundary), id(policies.session))
         with self._lock:
             entry = self._compiled_sets.get(key)
             if entry is not None:

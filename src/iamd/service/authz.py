@@ -13,6 +13,7 @@ from functools import lru_cache
 from iamd.domain.entities import (
     PrincipalKind,
     Relation,
+    Role,
     Tag,
     User,
 )
@@ -55,10 +56,22 @@ def managed_document(env: Env, tx: Transaction, arn: str) -> str | None:
 
 def user_policies(env: Env, tx: Transaction, user: User) -> PolicySet:
     """The identity policies (the user's and its groups', inline and attached) and boundary."""
-    identity: list[Policy] = []
     owners = [(PrincipalKind.USER, user.id)] + [
         (PrincipalKind.GROUP, group_id) for group_id in tx.lefts(Relation.GROUP_MEMBER, user.id)
     ]
+    return _policies_of(env, tx, owners, user.permissions_boundary)
+
+
+def role_policies(env: Env, tx: Transaction, role: Role) -> PolicySet:
+    """The role's identity policies (inline and attached) and boundary."""
+    return _policies_of(env, tx, [(PrincipalKind.ROLE, role.id)], role.permissions_boundary)
+
+
+def _policies_of(
+    env: Env, tx: Transaction, owners: Sequence[tuple[PrincipalKind, str]],
+    boundary_arn: str | None,
+) -> PolicySet:
+    identity: list[Policy] = []
     for kind, owner_id in owners:
         for inline in tx.inline_policies(kind, owner_id):
             identity.append(parsed(inline.document, PolicyKind.IDENTITY, inline.name))
@@ -67,10 +80,10 @@ def user_policies(env: Env, tx: Transaction, user: User) -> PolicySet:
             if document is not None:
                 identity.append(parsed(document, PolicyKind.IDENTITY, arn))
     boundary = None
-    if user.permissions_boundary:
-        document = managed_document(env, tx, user.permissions_boundary)
+    if boundary_arn:
+        document = managed_document(env, tx, boundary_arn)
         if document is not None:
-            boundary = parsed(document, PolicyKind.BOUNDARY, user.permissions_boundary)
+            boundary = parsed(document, PolicyKind.BOUNDARY, boundary_arn)
     return PolicySet(identity=tuple(identity), boundary=boundary)
 
 

@@ -9,10 +9,11 @@ from datetime import datetime, timedelta
 from iamd.domain.entities import ManagedPolicy, PolicyVersion, User
 from iamd.domain.identifiers import RandomSource
 from iamd.domain.quotas import DEFAULT_QUOTAS, Quotas
-from iamd.policy import CompiledPolicySet, Principal
+from iamd.policy import CompiledPolicySet, Principal, PrincipalType
 from iamd.storage.api import Store
 
 from .ports import Clock, KeyMaterial, OneTimePasswords, PasswordHasher, Sealer, TokenSigner
+from .sts.claims import SessionClaims
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +75,13 @@ class Caller:
 
     account_id: str
     principal: Principal
-    user: User | None  # None: the root user
+    user: User | None  # the IAM user; None for the root user and for role and federated sessions
     access_key_id: str
     policies: CompiledPolicySet
     context: Mapping[str, str | tuple[str, ...]]  # aws:username, aws:PrincipalTag/..., ...
     version: int
     session: SessionFacts | None = None  # None: a long-term access key
+    claims: SessionClaims | None = None  # temporary credentials (STS): what their token says
 
     @property
     def arn(self) -> str:
@@ -87,7 +89,7 @@ class Caller:
 
     @property
     def is_root(self) -> bool:
-        return self.user is None
+        return self.principal.type is PrincipalType.ROOT
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ __all__ = [
     "SystemClock",
     "SystemRandom",
     "TokenSigner",
+    "Unsealable",
 ]
 
 
@@ -29,8 +30,13 @@ class Clock(Protocol):
         """The current time, tz-aware UTC."""
 
 
+class Unsealable(Exception):
+    """A sealed value does not open: another key or context, altered or truncated."""
+
+
 class Sealer(Protocol):
-    """Authenticated encryption of secrets at rest, bound to a context (e.g. the key id)."""
+    """Authenticated encryption of secrets at rest, bound to a context (e.g. the key id).
+    `unseal` raises `Unsealable` for a value it cannot open."""
 
     def seal(self, plaintext: bytes, *, context: bytes) -> bytes: ...
 

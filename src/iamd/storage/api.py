@@ -105,6 +105,9 @@ class Transaction(Protocol):
     # -- accounts ---------------------------------------------------------------------------
     def account(self, account_id: str) -> Account | None: ...
 
+    def account_version(self, account_id: str) -> int | None:
+        """The account's current version (None: no such account)."""
+
     def access_key(self, key_id: str) -> tuple[AccessKey, int] | None:
         """A key with its account's current version (the request path's one read)."""
 

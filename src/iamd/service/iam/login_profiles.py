@@ -228,7 +228,7 @@ def change_password(env: Env, call: Call, old_password: str, new_password: str) 
     """
     if call.caller.user is None:
         raise errors.InvalidUserType(
-            "ChangePassword changes an IAM user's password; the root user's is not affected."
+            "ChangePassword changes an IAM user's own password; the caller is not an IAM user."
         )
     with reading(env) as tx:
         before = _changing_owner(tx, call)

@@ -64,6 +64,14 @@ def missing(name: str) -> errors.NoSuchEntity:
     return errors.NoSuchEntity(f"The user with name {name} cannot be found.")
 
 
+def caller_user_name(call: Call) -> str:
+    """The calling IAM user's name, for operations whose UserName defaults to the caller;
+    ValidationError for role and federated sessions, which are no user."""
+    if call.caller.user is None:
+        raise errors.ValidationError("Must specify userName when calling with non-User credentials")
+    return call.caller.user.name
+
+
 def user_arn(call: Call, name: str) -> str:
     """The ARN used to authorize a call on a user that may not exist (path unknown)."""
     return account_arn(call, f"user/{name}")
@@ -138,9 +146,9 @@ def create_user(
 def get_user(env: Env, call: Call, user_name: str | None = None) -> UserView:
     with reading(env) as tx:
         if user_name is None:
-            if call.caller.user is None:
+            if call.caller.is_root:
                 return UserView(call.account_id, None, (), tx.account(call.account_id))
-            user_name = call.caller.user.name
+            user_name = caller_user_name(call)
         user = find_user(tx, call, user_name)
         if user is None:
             authorize(call, "iam:GetUser", user_arn(call, user_name))
@@ -331,10 +339,10 @@ def credential_owner(
     anything about the user is revealed.
     """
     if user_name is None:
-        if call.caller.user is None:
+        if call.caller.is_root:
             authorize(call, action, call.caller.arn)
             return None
-        user_name = call.caller.user.name
+        user_name = caller_user_name(call)
     user = authorize_on_user(tx, call, action, user_name)
     if user is None:
         raise missing(user_name)

@@ -375,6 +375,13 @@ class SqlTransaction:
         return from_row(AccessKey, rows[0]), int(rows[0]["version"])
 
     # -- accounts ---------------------------------------------------------------------------
+    def account_version(self, account_id: str) -> int | None:
+        a = s.accounts
+        found = self._scalars("account_version",
+                              lambda: select(a.c.version).where(*_where(a, ["id"])),
+                              w_id=account_id)
+        return int(found[0]) if found else None
+
     def account(self, account_id: str) -> Account | None:
         a = s.accounts
         rows = self._rows("account", lambda: select(a).where(*_where(a, ["id"])),
