@@ -249,6 +249,22 @@ def test_failures_older_than_the_window_are_forgotten(limited: Env, people: Call
     assert user_sign_in(limited, "alice").session.user_name == "alice"
 
 
+def test_stale_failure_rows_are_dropped_as_new_failures_come(
+    limited: Env, people: Callers
+) -> None:
+    """Rows for names and addresses that never come back do not pile up."""
+    stranger = RequestInfo(now=NOW, source_ip="192.0.2.7")
+    with pytest.raises(SignInFailed):
+        sign_in(limited, stranger, account="999999999999", user_name="ghost", password="x" * 9)
+    assert failures(limited, "address:192.0.2.7") is not None
+    clock(limited).moment = NOW + LIMITS.lockout + timedelta(seconds=1)
+    with pytest.raises(SignInFailed):
+        sign_in(limited, ELSEWHERE, account="999999999999", user_name="other", password="x" * 9)
+    assert failures(limited, "address:192.0.2.7") is None
+    assert failures(limited, "user:999999999999:ghost") is None
+    assert failures(limited, "user:999999999999:other") is not None
+
+
 def test_a_success_clears_the_user_failures_but_not_the_address_ones(
     limited: Env, people: Callers
 ) -> None:

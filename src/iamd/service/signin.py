@@ -24,7 +24,6 @@ from typing import ClassVar
 
 from iamd.domain import errors
 from iamd.domain.entities import (
-    Account,
     ConsoleSession,
     LoginProfile,
     PasswordPolicy,
@@ -224,7 +223,7 @@ def _check_length(name: str, value: str, maximum: int) -> None:
 def _principal(tx: Transaction, target: _Target) -> _Principal | None:
     """The principal the target names, if it exists (its login profile may not)."""
     if target.email is not None:
-        account = _account_of_email(tx, target.email)
+        account = tx.account_of_email(target.email)
         if account is None:
             return None
         return _Principal(account.id, None, tx.get_by_id(LoginProfile, account.id),
@@ -240,11 +239,6 @@ def _principal(tx: Transaction, target: _Target) -> _Principal | None:
     return _Principal(account_id, user, tx.get_by_id(LoginProfile, user.id),
                       bool(enabled_devices(tx, account_id, user.id)),
                       password_policy(tx, account_id))
-
-
-def _account_of_email(tx: Transaction, email: str) -> Account | None:
-    # Accounts are few (an operator creates them): a scan beats a storage method of its own.
-    return next((account for account in tx.accounts() if account.email == email), None)
 
 
 def _account_id(tx: Transaction, account: str) -> str | None:
@@ -295,6 +289,7 @@ def _count_failures(
         except AccountGone:
             account_id = ""
     with env.store.write() as tx:
+        tx.forget_signin_failures(now, env.signin.lockout)
         return count(tx)
 
 

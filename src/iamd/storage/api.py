@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from iamd.domain.entities import AccessKey, Account, InlinePolicy, PolicyVersion, PrincipalKind, Tag
@@ -116,6 +116,13 @@ class Transaction(Protocol):
     def add_account(self, account: Account) -> None: ...
 
     def account_of_alias(self, alias: str) -> str | None: ...
+
+    def account_of_email(self, email: str) -> Account | None:
+        """The account whose root user has this (lower-cased) email."""
+
+    def forget_signin_failures(self, now: datetime, window: timedelta) -> None:
+        """Drop the failed sign-in counts that no longer matter: first failure older than
+        ``window`` and no lock in force at ``now``."""
 
     def aliases(self, account_id: str) -> list[str]: ...
 

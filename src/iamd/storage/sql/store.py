@@ -9,10 +9,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.sql.elements import ClauseElement
 
 from iamd.domain.entities import AccessKey, Account, InlinePolicy, PolicyVersion, PrincipalKind, Tag
@@ -413,6 +413,23 @@ class SqlTransaction:
             w_alias=alias,
         )
         return found[0] if found else None
+
+    def account_of_email(self, email: str) -> Account | None:
+        a = s.accounts
+        rows = self._rows("account_of_email", lambda: select(a).where(*_where(a, ["email"])),
+                          w_email=email)
+        return _account(rows[0]) if rows else None
+
+    def forget_signin_failures(self, now: datetime, window: timedelta) -> None:
+        f = s.signin_failures
+        self._run(
+            "forget_signin_failures",
+            lambda: delete(f).where(
+                f.c.first_failure < bindparam("before"),
+                or_(f.c.locked_until.is_(None), f.c.locked_until < bindparam("now")),
+            ),
+            before=now - window, now=now,
+        )
 
     def add_alias(self, account_id: str, alias: str) -> None:
         self._insert(s.account_aliases, {"alias": alias, "account_id": account_id})
