@@ -7,9 +7,12 @@ Run from the repository root (moto, with Flask for its server, comes with the ``
     .venv/bin/python bench/api.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 Operations: GetUser, ListUsers returning 100 and 1,000 users (PathPrefix, MaxItems 1000),
-CreateUser+DeleteUser (one pair is one operation) and an AccessDenied call (a user without
+CreateUser+DeleteUser (one pair is one operation), an AccessDenied call (a user without
 policies calls GetUser: iamd answers 403 AccessDenied; moto, which authorizes nothing,
-answers 200: both are shown, labelled). The caller is an IAM user with an inline policy
+answers 200: both are shown, labelled), STS AssumeRole (the operator user assumes a role
+whose trust policy names it; every call a new session) and GetUser signed with temporary
+credentials (an assumed-role session whose role allows ``iam:*``: iamd opens the session
+token and authorizes against the role's policies). The caller is an IAM user with an inline policy
 allowing ``iam:*`` (``--caller root`` uses the root key instead), so iamd verifies every
 signature and authorizes every call against a policy.
 
@@ -33,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import hashlib
 import hmac
 import http.client
@@ -63,8 +67,10 @@ ACCOUNT = "123456789012"
 REGION = "us-east-1"
 HOST = "127.0.0.1"
 IAM_VERSION = "2010-05-08"
+STS_VERSION = "2011-06-15"
 CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
 SIGNED_HEADERS = "content-type;host;x-amz-date"
+TOKEN_SIGNED_HEADERS = SIGNED_HEADERS + ";x-amz-security-token"
 
 USERS = 1000
 SMALL_LIST = 100  # users under SMALL_PREFIX; the rest under LARGE_PREFIX
@@ -78,14 +84,19 @@ ALLOW_IAM = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}],
 }
+ROLE = "bench-role"
+ROLE_SESSION_SECONDS = 43_200  # the temporary credentials outlast a full run
 
-OPERATIONS = ("GetUser", "ListUsers100", "ListUsers1000", "CreateDeleteUser", "AccessDenied")
+OPERATIONS = ("GetUser", "ListUsers100", "ListUsers1000", "CreateDeleteUser", "AccessDenied",
+              "AssumeRole", "TemporaryGetUser")
 LABELS = {
     "GetUser": "GetUser",
     "ListUsers100": "ListUsers 100",
     "ListUsers1000": "ListUsers 1,000",
     "CreateDeleteUser": "Create+DeleteUser",
     "AccessDenied": "AccessDenied call",
+    "AssumeRole": "AssumeRole",
+    "TemporaryGetUser": "GetUser temp creds",
 }
 UNITS = {"CreateDeleteUser": "pairs/s"}
 KINDS = ("boto3", "raw")
@@ -100,6 +111,7 @@ OUTCOMES = {"ok": "allowed", "denied": "denied", "error": "ERRORS"}
 class Credentials:
     access_key_id: str
     secret_access_key: str = field(repr=False)
+    session_token: str | None = field(default=None, repr=False)  # temporary credentials
 
 
 def random_credentials() -> Credentials:
@@ -136,60 +148,76 @@ class SigV4Signer:
     def headers(self, body: bytes, now: datetime | None = None) -> dict[str, str]:
         amz_date = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
         day = amz_date[:8]
+        token = self._credentials.session_token
+        canonical_headers = [
+            f"content-type:{CONTENT_TYPE}", f"host:{self._host}", f"x-amz-date:{amz_date}",
+        ]
+        if token is not None:
+            canonical_headers.append(f"x-amz-security-token:{token}")
+        signed_headers = SIGNED_HEADERS if token is None else TOKEN_SIGNED_HEADERS
         canonical = "\n".join((
-            "POST", "/", "",
-            f"content-type:{CONTENT_TYPE}", f"host:{self._host}", f"x-amz-date:{amz_date}", "",
-            SIGNED_HEADERS, hashlib.sha256(body).hexdigest(),
+            "POST", "/", "", *canonical_headers, "",
+            signed_headers, hashlib.sha256(body).hexdigest(),
         ))
         scope = f"{day}/{self._scope_tail}"
         to_sign = "\n".join((
             "AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()
         ))
         signature = hmac.new(self._signing_key(day), to_sign.encode(), hashlib.sha256).hexdigest()
-        return {
+        headers = {
             "Content-Type": CONTENT_TYPE,
             "Host": self._host,
             "X-Amz-Date": amz_date,
             "Authorization": (
                 f"AWS4-HMAC-SHA256 Credential={self._credentials.access_key_id}/{scope}, "
-                f"SignedHeaders={SIGNED_HEADERS}, Signature={signature}"
+                f"SignedHeaders={signed_headers}, Signature={signature}"
             ),
         }
+        if token is not None:
+            headers["X-Amz-Security-Token"] = token
+        return headers
 
 
 def check_signer() -> None:
-    """Exit unless the raw signer agrees with botocore's SigV4 on a sample request."""
+    """Exit unless the raw signer agrees with botocore's SigV4 on sample requests (long-term
+    and temporary credentials)."""
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials as BotoCredentials
 
-    credentials = random_credentials()
+    plain = random_credentials()
+    temporary = Credentials(plain.access_key_id, plain.secret_access_key, "token/with+chars=")
     host = f"{HOST}:8000"
     body = urllib.parse.urlencode({"Action": "GetUser", "Version": IAM_VERSION,
                                    "UserName": "a b+c"}).encode()
     now = datetime(2026, 3, 1, 12, 30, 5, tzinfo=UTC)
-    ours = SigV4Signer(credentials, host).headers(body, now)
-    request = AWSRequest(method="POST", url=f"http://{host}/", data=body,
-                         headers={"Content-Type": CONTENT_TYPE, "X-Amz-Date": ours["X-Amz-Date"]})
-    request.context["timestamp"] = ours["X-Amz-Date"]
-    auth = SigV4Auth(BotoCredentials(credentials.access_key_id, credentials.secret_access_key),
-                     "iam", REGION)
-    expected = auth.signature(auth.string_to_sign(request, auth.canonical_request(request)),
-                              request)
-    if not ours["Authorization"].endswith(f"Signature={expected}"):
-        sys.exit("the raw SigV4 signer disagrees with botocore; fix bench/api.py")
+    for credentials in (plain, temporary):
+        ours = SigV4Signer(credentials, host).headers(body, now)
+        headers = {"Content-Type": CONTENT_TYPE, "X-Amz-Date": ours["X-Amz-Date"]}
+        if credentials.session_token is not None:
+            headers["X-Amz-Security-Token"] = credentials.session_token
+        request = AWSRequest(method="POST", url=f"http://{host}/", data=body, headers=headers)
+        request.context["timestamp"] = ours["X-Amz-Date"]
+        auth = SigV4Auth(BotoCredentials(credentials.access_key_id,
+                                         credentials.secret_access_key,
+                                         credentials.session_token), "iam", REGION)
+        expected = auth.signature(auth.string_to_sign(request, auth.canonical_request(request)),
+                                  request)
+        if not ours["Authorization"].endswith(f"Signature={expected}"):
+            sys.exit("the raw SigV4 signer disagrees with botocore; fix bench/api.py")
 
 
 class RawClient:
-    """One keep-alive HTTP connection that sends signed IAM Query requests."""
+    """One keep-alive HTTP connection that sends signed IAM (or STS) Query requests."""
 
-    def __init__(self, port: int, credentials: Credentials) -> None:
+    def __init__(self, port: int, credentials: Credentials, service: str = "iam") -> None:
         self._port = port
-        self._signer = SigV4Signer(credentials, f"{HOST}:{port}")
+        self._signer = SigV4Signer(credentials, f"{HOST}:{port}", service=service)
+        self._version = STS_VERSION if service == "sts" else IAM_VERSION
         self._connection = http.client.HTTPConnection(HOST, port, timeout=60)
 
     def call(self, action: str, **params: str) -> tuple[int, bytes]:
-        body = urllib.parse.urlencode({"Action": action, "Version": IAM_VERSION, **params})
+        body = urllib.parse.urlencode({"Action": action, "Version": self._version, **params})
         encoded = body.encode()
         for attempt in (1, 2):
             try:
@@ -206,16 +234,17 @@ class RawClient:
         self._connection.close()
 
 
-def boto3_client(port: int, credentials: Credentials) -> Any:
+def boto3_client(port: int, credentials: Credentials, service: str = "iam") -> Any:
     import boto3
     from botocore.config import Config
 
     return boto3.client(
-        "iam",
+        service,
         endpoint_url=f"http://{HOST}:{port}",
         region_name=REGION,
         aws_access_key_id=credentials.access_key_id,
         aws_secret_access_key=credentials.secret_access_key,
+        aws_session_token=credentials.session_token,
         config=Config(retries={"total_max_attempts": 1}, max_pool_connections=16),
     )
 
@@ -350,6 +379,9 @@ class Fixture:
     caller: Credentials
     denied: Credentials
     user_names: tuple[str, ...]  # GetUser targets
+    assumer: Credentials  # the operator user: whom the role trusts (never root: AWS refuses)
+    role_arn: str
+    temporary: Credentials  # a session of the role (allowed iam:*)
 
 
 def bench_user_names(count: int = USERS) -> list[tuple[str, str]]:
@@ -384,10 +416,28 @@ def set_up(server: Server, caller: str, threads: int = 6) -> Fixture:
 
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(create_slice, range(threads)))
-    print(f"  {server.name}: set up {len(users) + 2:,} users in "
+    role_arn, temporary = set_up_role(server, operator)
+    print(f"  {server.name}: set up {len(users) + 2:,} users and a role in "
           f"{time.perf_counter() - started:.1f} s")
     return Fixture(server.root if caller == "root" else operator, denied,
-                   tuple(name for name, _ in users))
+                   tuple(name for name, _ in users), operator, role_arn, temporary)
+
+
+def set_up_role(server: Server, assumer: Credentials) -> tuple[str, Credentials]:
+    """A role that trusts the operator user and allows ``iam:*``, and one session of it."""
+    iam = boto3_client(server.port, server.root)
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/{OPERATOR}"},
+        "Action": "sts:AssumeRole"}]}
+    role_arn = iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps(trust),
+                               MaxSessionDuration=ROLE_SESSION_SECONDS)["Role"]["Arn"]
+    iam.put_role_policy(RoleName=ROLE, PolicyName=OPERATOR_POLICY,
+                        PolicyDocument=json.dumps(ALLOW_IAM))
+    sts = boto3_client(server.port, assumer, "sts")
+    session = sts.assume_role(RoleArn=role_arn, RoleSessionName="bench-setup",
+                              DurationSeconds=ROLE_SESSION_SECONDS)["Credentials"]
+    return role_arn, Credentials(session["AccessKeyId"], session["SecretAccessKey"],
+                                 session["SessionToken"])
 
 
 def check_behaviour(server: Server, fixture: Fixture) -> list[str]:
@@ -411,6 +461,16 @@ def check_behaviour(server: Server, fixture: Fixture) -> list[str]:
         notes.append("the AccessDenied call is allowed (200): this server authorizes nothing")
     elif status != 403 or b"AccessDenied" not in body:
         notes.append(f"the AccessDenied call answered {status}: {body[:200]!r}")
+    sts = RawClient(server.port, fixture.assumer, "sts")
+    status, body = sts.call("AssumeRole", RoleArn=fixture.role_arn, RoleSessionName="check")
+    sts.close()
+    if status != 200 or b"<SessionToken>" not in body:
+        notes.append(f"AssumeRole answered {status}: {body[:200]!r}")
+    temporary = RawClient(server.port, fixture.temporary)
+    status, body = temporary.call("GetUser", UserName=fixture.user_names[0])
+    temporary.close()
+    if status != 200:
+        notes.append(f"GetUser with temporary credentials answered {status}: {body[:200]!r}")
     return notes
 
 
@@ -430,6 +490,19 @@ class Job:
     targets: tuple[str, ...]
     duration: float
     worker: int
+    assumer: Credentials
+    role_arn: str
+    temporary: Credentials
+
+    @property
+    def credentials(self) -> Credentials:
+        """Who calls for this job's operation."""
+        return {"AccessDenied": self.denied, "AssumeRole": self.assumer,
+                "TemporaryGetUser": self.temporary}.get(self.operation, self.caller)
+
+    @property
+    def service(self) -> str:
+        return "sts" if self.operation == "AssumeRole" else "iam"
 
 
 Call = Callable[[], str]  # one operation -> "ok" | "denied" | "error"
@@ -445,9 +518,10 @@ def _stride(job: Job) -> Iterator[str]:
 
 
 def raw_operation(job: Job) -> Call:
-    client = RawClient(job.port, job.denied if job.operation == "AccessDenied" else job.caller)
+    client = RawClient(job.port, job.credentials, job.service)
     targets = _stride(job)
     names = (f"bench-cd-{job.worker}-{i}-{secrets.token_hex(3)}" for i in range(10**12))
+    sessions = (f"bench-{job.worker}-{i}" for i in range(10**12))
 
     def outcome(status: int, body: bytes) -> str:
         if status == 200:
@@ -467,21 +541,28 @@ def raw_operation(job: Job) -> Call:
             return created
         return outcome(*client.call("DeleteUser", UserName=name))
 
+    def assume_role() -> str:
+        return outcome(*client.call("AssumeRole", RoleArn=job.role_arn,
+                                    RoleSessionName=next(sessions)))
+
     return {
         "GetUser": get_user,
         "ListUsers100": list_users(SMALL_PREFIX),
         "ListUsers1000": list_users(LIST_PREFIX),
         "CreateDeleteUser": create_delete,
         "AccessDenied": get_user,
+        "AssumeRole": assume_role,
+        "TemporaryGetUser": get_user,
     }[job.operation]
 
 
 def boto3_operation(job: Job) -> Call:
     from botocore.exceptions import ClientError
 
-    client = boto3_client(job.port, job.denied if job.operation == "AccessDenied" else job.caller)
+    client = boto3_client(job.port, job.credentials, job.service)
     targets = _stride(job)
     names = (f"bench-cd-{job.worker}-{i}-{secrets.token_hex(3)}" for i in range(10**12))
+    sessions = (f"bench-{job.worker}-{i}" for i in range(10**12))
 
     def guarded(call: Callable[[], object]) -> Call:
         def run() -> str:
@@ -505,6 +586,9 @@ def boto3_operation(job: Job) -> Call:
         "ListUsers1000": lambda: client.list_users(PathPrefix=LIST_PREFIX, MaxItems=1000),
         "CreateDeleteUser": create_delete,
         "AccessDenied": lambda: client.get_user(UserName=next(targets)),
+        "AssumeRole": lambda: client.assume_role(RoleArn=job.role_arn,
+                                                 RoleSessionName=next(sessions)),
+        "TemporaryGetUser": lambda: client.get_user(UserName=next(targets)),
     }[job.operation])
 
 
@@ -593,7 +677,7 @@ def measure(server: Server, fixture: Fixture, operation: str, clients: int, kind
             duration: float) -> Figure:
     jobs = [
         Job(server.port, operation, kind, fixture.caller, fixture.denied, fixture.user_names,
-            duration, worker)
+            duration, worker, fixture.assumer, fixture.role_arn, fixture.temporary)
         for worker in range(clients)
     ]
     return run_clients(jobs)
@@ -771,7 +855,7 @@ def run_scale(args: argparse.Namespace, workdir: Path) -> dict[tuple[int, str], 
                 bulk_load(args.bulk_loader or DEFAULT_BULK_LOADER, url, args.scale,
                           args.scale_policies)
             everyone = fixture.user_names + tuple(scale_user_names(args.scale))
-            grown = Fixture(fixture.caller, fixture.denied, everyone)
+            grown = dataclasses.replace(fixture, user_names=everyone)
             measure_scale(server, grown, args, found, f"{args.scale:,} users, "
                           f"{args.scale_policies:,} policies")
         finally:

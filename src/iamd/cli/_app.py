@@ -9,6 +9,8 @@ import typer
 from iamd import __version__
 
 from ._accounts import account_app
+from ._login import login
+from ._operator import role_app, service_app
 from ._policy import policy_app
 from ._server import db_app, serve
 
@@ -22,7 +24,10 @@ app = typer.Typer(
 app.add_typer(policy_app, name="policy")
 app.add_typer(account_app, name="account")
 app.add_typer(db_app, name="db")
+app.add_typer(service_app, name="service")
+app.add_typer(role_app, name="role")
 app.command("serve")(serve)
+app.command("login")(login)
 
 
 def _print_version(value: bool) -> None:

@@ -336,3 +336,16 @@ class CredentialReport:
     id: str
     generated: datetime
     content: str  # CSV
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceCredential:
+    """The access key of software registered as a service principal (``lambda.amazonaws.com``):
+    it calls as that service, which a role's trust policy can name. Services are global, in
+    no account (``account_id`` is empty); ``id`` is the key id."""
+
+    account_id: str
+    id: str  # AKIA...
+    service_name: str  # lower-cased
+    sealed_secret: bytes = field(repr=False)
+    created: datetime

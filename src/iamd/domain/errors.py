@@ -153,3 +153,20 @@ class IncompleteSignature(AuthenticationError):
 
 class ExpiredToken(AuthenticationError):
     code = "ExpiredToken"
+
+
+# -- STS's modelled errors -------------------------------------------------------------------
+class PackedPolicyTooLarge(IamError):
+    code = "PackedPolicyTooLarge"
+
+
+class InvalidParameterValue(IamError):
+    """AWS's common error for a value a rule refuses (e.g. STS's session tag checks)."""
+
+    code = "InvalidParameterValue"
+
+
+class InvalidAuthorizationMessage(IamError):
+    """DecodeAuthorizationMessage: the message was not one iamd encoded for this account."""
+
+    code = "InvalidAuthorizationMessageException"

@@ -32,12 +32,14 @@ from iamd.protocol.parse import ParsedCall, parse_query
 from iamd.protocol.serialize import serialize_result
 from iamd.service.authn import Authenticator
 from iamd.service.context import Call, Caller, Env, RequestInfo
+from iamd.service.service_principals import check_service_call
 from iamd.service.signin import (
     InvalidSession,
     check_password_change_only,
     password_changed,
     session_id_of,
 )
+from iamd.service.sts.sessions import check_session_call
 
 log = logging.getLogger("iamd.request")
 
@@ -201,6 +203,8 @@ class Api:
     ) -> Mapping[str, Any] | None:
         outcome["operation"] = call.operation
         outcome["caller"] = caller.arn
+        check_service_call(caller, service, call.operation)
+        check_session_call(caller, service, call.operation)
         adapter = handler(service, call.operation)
         if adapter is None:
             raise errors.NotImplementedOperation(

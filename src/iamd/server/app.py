@@ -23,6 +23,7 @@ from starlette.routing import Route
 from iamd.protocol import errors as wire_errors
 
 from .api import Api, HttpRequest
+from .credentials_exchange import CredentialsExchange
 from .signin import SignInEndpoints
 
 Scope = MutableMapping[str, Any]
@@ -51,7 +52,9 @@ def create_app(api: Api, *, max_body_bytes: int) -> AsgiApp:
         return JSONResponse({"status": "ok"})
 
     signin = SignInEndpoints(api.env, api.authenticator, api.addresses, hashing)
-    other = Starlette(routes=[Route("/healthz", healthz, methods=["GET"]), *signin.routes()])
+    exchange = CredentialsExchange(api.env, api.authenticator)
+    other = Starlette(routes=[Route("/healthz", healthz, methods=["GET"]), *signin.routes(),
+                              *exchange.routes()])
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == "/" and scope["method"] in _API_METHODS:

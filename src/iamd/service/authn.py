@@ -1,5 +1,6 @@
-"""Authentication: from an access key id to its secret and the `Caller` it stands for, or
-from a console session token to its `Caller`.
+"""Authentication: from an access key id (a user's, the root user's or a registered
+service's) to its secret and the `Caller` it stands for, or from a console session token to
+its `Caller`.
 
 The signature itself is checked by the wire layer (`iamd.protocol.sigv4`) with the secret
 returned here. Every request reads the key row (so a deactivated or deleted key stops at
@@ -22,6 +23,7 @@ from iamd.storage.api import Transaction
 
 from .authz import principal_context, user_policies
 from .context import Caller, Env, SessionFacts
+from .service_principals import service_credential
 from .signin import INVALID_SESSION, InvalidSession, active_session
 from .sts.callers import temporary_caller
 from .sts.tokens import open_token
@@ -59,7 +61,7 @@ class Authenticator:
         with self._env.store.read() as tx:
             found = tx.access_key(access_key_id)
             if found is None:
-                return None
+                return self._service_credential(tx, access_key_id)
             key, version = found
             if key.status is not KeyStatus.ACTIVE:
                 return None
@@ -118,13 +120,22 @@ class Authenticator:
         return Credential(claims.secret_access_key, caller, None)
 
     def record_use(self, credential: Credential, when: datetime, service: str, region: str) -> None:
-        if credential.caller.claims is not None:
-            return  # temporary credentials have no key row to stamp
+        if credential.caller.claims is not None or not credential.caller.account_id:
+            return  # temporary credentials and service principals have no key row to stamp
         last = credential.last_used
         if last is None or when - last >= LAST_USED_RESOLUTION:
             self._env.store.record_key_use(
                 credential.caller.access_key_id, when, service, region
             )
+
+    def _service_credential(self, tx: Transaction, key_id: str) -> Credential | None:
+        """A registered service's key (`service_principals`): read only when no access key
+        has the id, so the common path keeps its one read."""
+        found = service_credential(self._env, tx, key_id, self._compiled(PolicySet()))
+        if found is None:
+            return None
+        secret, caller = found
+        return Credential(secret, caller, None)
 
     def _cached(self, key_id: str, version: int) -> tuple[str, Caller] | None:
         with self._lock:

@@ -127,7 +127,8 @@ def _federated_caller(
         "aws:PrincipalType": "FederatedUser",
         "aws:userid": f"{claims.account_id}:{name}",
         "aws:PrincipalIsAWSService": "false",
-        **_tag_context(claims.tags),
+        # The user's tags, overridden by session tags of the same key (as AWS documents).
+        **_tag_context([*(tx.tags("user", user.id) if user else ()), *claims.tags]),
     }
     return Caller(claims.account_id, principal, None, claims.access_key_id, compile_(policies),
                   context, version, facts, claims)

@@ -35,6 +35,8 @@ class SessionClaims:
     transitive_tag_keys: tuple[str, ...] = ()
     source_identity: str | None = None
     chained: bool = False  # made from a role session's credentials (role chaining)
+    # From a console sign-in (`iamd login`): like the console, it may call IAM without MFA.
+    signed_in: bool = False
 
     @property
     def has_session_policy(self) -> bool:

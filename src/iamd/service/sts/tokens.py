@@ -106,4 +106,5 @@ def _decode(raw: bytes) -> SessionClaims:
         tags=tuple(Tag(str(key), str(value)) for key, value in data["tags"]),
         transitive_tag_keys=tuple(data["transitive_tag_keys"]),
         source_identity=data["source_identity"], chained=bool(data["chained"]),
+        signed_in=bool(data.get("signed_in", False)),
     )

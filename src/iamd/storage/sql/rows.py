@@ -38,6 +38,7 @@ TABLES: Mapping[type, Table] = {
     e.ConsoleSession: schema.console_sessions,
     e.SignInFailures: schema.signin_failures,
     e.CredentialReport: schema.credential_reports,
+    e.ServiceCredential: schema.service_credentials,
 }
 
 

@@ -314,3 +314,15 @@ credential_reports = Table(
     _when("generated"),
     Column("content", Text, nullable=False),
 )
+
+# Software registered as a service principal (global: account_id is always '').
+service_credentials = Table(
+    "service_credentials",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("service_name", String(253), nullable=False),
+    Column("sealed_secret", LargeBinary, nullable=False),
+    _when("created"),
+    UniqueConstraint("service_name", name="uq_service_credentials_service_name"),
+)
