@@ -135,6 +135,10 @@ class Store(Protocol):
         the account. ``authorization_unchanged``: lock without the bump, for writes that
         cannot change what any existing caller may do (see `common.writing`)."""
 
+    def access_key(self, key_id: str) -> tuple[AccessKey, int] | None:
+        """`Transaction.access_key` as one read of its own, outside any transaction: the
+        first step of every request."""
+
     def record_key_use(self, key_id: str, when: datetime, service: str, region: str) -> None:
         """Stamp an access key's last use, in its own short transaction, without taking the
         account lock or bumping its version (bookkeeping, not authorization data)."""
