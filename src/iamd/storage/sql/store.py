@@ -12,11 +12,19 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, update
-from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy import Table, bindparam, delete, exists, func, insert, select, update
+from sqlalchemy.sql.elements import BindParameter, ClauseElement
 
-from iamd.domain.entities import AccessKey, Account, InlinePolicy, PolicyVersion, PrincipalKind, Tag
-from iamd.storage.api import AccountGone, DuplicateEntity
+from iamd.domain.entities import (
+    AccessKey,
+    Account,
+    InlinePolicy,
+    PolicyVersion,
+    PrincipalKind,
+    Relation,
+    Tag,
+)
+from iamd.storage.api import AccountGone, DuplicateEntity, UserHoldings
 
 from . import schema as s
 from .dialects import DISCONNECT_ERRORS, INTEGRITY_ERRORS, Build, Driver, make_engine
@@ -171,6 +179,23 @@ class SqlTransaction:
 
         key = f"page:{table.name}:{by_path}:{by_after}:{len(id_names) if id_names else None}"
         return self._entities(kind, key, build, **params)
+
+    def user_holdings(self, user_id: str) -> UserHoldings:
+        def build() -> ClauseElement:
+            user: BindParameter[str] = bindparam("user_id")
+            r, a, i = s.relations, s.attachments, s.inline_policies
+            return select(
+                exists().where(s.access_keys.c.user_id == user),
+                exists().where(r.c.relation == bindparam("member"), r.c.right_id == user),
+                exists().where(a.c.principal_kind == bindparam("kind"), a.c.principal_id == user),
+                exists().where(i.c.owner_kind == bindparam("kind"), i.c.owner_id == user),
+                exists().where(s.signing_certificates.c.user_id == user),
+                exists().where(s.ssh_public_keys.c.user_id == user),
+            )
+
+        row = self._run("user_holdings", build, user_id=user_id, member=Relation.GROUP_MEMBER,
+                        kind=PrincipalKind.USER.value).fetchone()
+        return UserHoldings(*map(bool, row))
 
     # -- relations ---------------------------------------------------------------------------
     def link(self, relation: str, account_id: str, left: str, right: str) -> bool:
