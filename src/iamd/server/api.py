@@ -151,6 +151,8 @@ class Api:
         return pairs
 
     def _from_trusted_proxy(self, peer: str) -> bool:
+        if not self._proxies:
+            return False
         try:
             address = ipaddress.ip_address(peer)
         except ValueError:
