@@ -13,12 +13,15 @@ from datetime import timedelta
 from pathlib import Path
 
 from iamd.crypto.keys import CryptographyKeyMaterial
+from iamd.crypto.otp import TotpPasswords
+from iamd.crypto.passwords import Argon2Hasher, Argon2Parameters
 from iamd.crypto.sealing import AesGcmSealer, key_from_text, load_or_create_key
+from iamd.crypto.signing import HmacSigner
 from iamd.domain.entities import AWS_ACCOUNT, ManagedPolicy, PolicyVersion
 from iamd.server.api import Api, ApiConfig
 from iamd.server.app import AsgiApp, create_app
 from iamd.service.authn import Authenticator
-from iamd.service.context import AwsPolicy, Env
+from iamd.service.context import AwsPolicy, Env, SignInLimits
 from iamd.service.ports import SystemClock, SystemRandom
 from iamd.settings import Settings
 from iamd.storage.aws_managed import aws_managed_policies
@@ -72,13 +75,27 @@ def _aws_policy_id(arn: str) -> str:
 def build(settings: Settings) -> Services:
     """Everything a server process or a CLI command needs, on the configured database."""
     prepare(settings)
+    server_key = seal_key(settings)
     env = Env(
         store=SqlStore(settings.url),
         clock=SystemClock(),
         random=SystemRandom(),
-        sealer=AesGcmSealer(seal_key(settings)),
+        sealer=AesGcmSealer(server_key),
         key_material=CryptographyKeyMaterial(),
+        hasher=Argon2Hasher(Argon2Parameters(
+            time_cost=settings.password_hash_time_cost,
+            memory_kib=settings.password_hash_memory_kib,
+            parallelism=settings.password_hash_parallelism,
+        )),
+        otp=TotpPasswords(),
+        signer=HmacSigner(server_key),
         aws_policies=aws_policies(),
+        signin=SignInLimits(
+            max_failures_per_user=settings.signin_max_failures,
+            max_failures_per_address=settings.signin_max_failures_per_address,
+            lockout=timedelta(seconds=settings.signin_lockout_seconds),
+            session_duration=timedelta(seconds=settings.session_seconds),
+        ),
     )
     return Services(env, Authenticator(env), settings)
 

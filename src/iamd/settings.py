@@ -32,6 +32,14 @@ class Settings:
     clock_skew_seconds: int = 900
     trusted_proxies: tuple[str, ...] = ()
     log_level: str = "info"
+    # Argon2id parameters for new password hashes (older hashes keep theirs and still verify).
+    password_hash_time_cost: int = 3
+    password_hash_memory_kib: int = 65_536
+    password_hash_parallelism: int = 4
+    signin_max_failures: int = 5  # per user name, before a lockout
+    signin_max_failures_per_address: int = 20  # per source address, whatever the user
+    signin_lockout_seconds: int = 900
+    session_seconds: int = 43_200  # how long a console session lasts
 
     ENV_NAMES = {  # noqa: RUF012 - a class constant, not a field
         "host": "IAMD_HOST",
@@ -43,6 +51,13 @@ class Settings:
         "max_body_bytes": "IAMD_MAX_BODY_BYTES",
         "trusted_proxies": "IAMD_TRUSTED_PROXIES",
         "log_level": "IAMD_LOG_LEVEL",
+        "password_hash_time_cost": "IAMD_PASSWORD_HASH_TIME_COST",
+        "password_hash_memory_kib": "IAMD_PASSWORD_HASH_MEMORY_KIB",
+        "password_hash_parallelism": "IAMD_PASSWORD_HASH_PARALLELISM",
+        "signin_max_failures": "IAMD_SIGNIN_MAX_FAILURES",
+        "signin_max_failures_per_address": "IAMD_SIGNIN_MAX_FAILURES_PER_ADDRESS",
+        "signin_lockout_seconds": "IAMD_SIGNIN_LOCKOUT_SECONDS",
+        "session_seconds": "IAMD_SESSION_SECONDS",
     }
 
     @classmethod
@@ -74,7 +89,8 @@ class Settings:
 
 def _typed(values: dict[str, Any]) -> dict[str, Any]:
     out = dict(values)
-    for name in ("port", "workers", "max_body_bytes", "clock_skew_seconds"):
+    integers = [f.name for f in fields(Settings) if f.type in ("int", int)]
+    for name in integers:
         if name in out:
             out[name] = int(out[name])
     if "data_dir" in out:

@@ -1,4 +1,5 @@
-"""The operator's commands: serve's first start, db upgrade, account create/list/delete."""
+"""The operator's commands: serve's first start, db upgrade, account create/list/delete and
+reset-root-password."""
 
 from __future__ import annotations
 
@@ -26,18 +27,23 @@ def test_first_start_prints_root_key_once(fresh_database: Database, tmp_path: Pa
         printed = server.stdout_path.read_text()
         key_id = re.search(r"export AWS_ACCESS_KEY_ID=(\S+)", printed)
         secret = re.search(r"export AWS_SECRET_ACCESS_KEY=(\S+)", printed)
+        password = re.search(r"root password: (\S{24})$", printed, re.M)
         assert key_id
         assert secret
+        assert password
         assert "created account 111122223333" in printed
+        assert "root email:    root@111122223333.invalid" in printed
         assert f"aws --endpoint-url {server.endpoint} iam get-user" in printed
         root = Account(server, "111122223333", key_id.group(1), secret.group(1))
         assert root.iam.get_user()["User"]["Arn"] == "arn:aws:iam::111122223333:root"
         assert secret.group(1) not in server.log()
+        assert password.group(1) not in server.log()
     finally:
         server.stop()
     again = Server.start(fresh_database, tmp_path)
     try:
         assert "SECRET" not in again.stdout_path.read_text()
+        assert "password" not in again.stdout_path.read_text()
     finally:
         again.stop()
     if fresh_database.url is None:
@@ -45,6 +51,7 @@ def test_first_start_prints_root_key_once(fresh_database: Database, tmp_path: Pa
         assert key_file.stat().st_mode & 0o777 == 0o600
         database_file = (fresh_database.data_dir / "iamd.db").read_bytes()
         assert secret.group(1).encode() not in database_file
+        assert password.group(1).encode() not in database_file
 
 
 def test_db_upgrade_is_idempotent(fresh_database: Database) -> None:
@@ -60,6 +67,9 @@ def test_account_create_list_delete_while_server_runs(account: Account) -> None:
                 "--root-secret-access-key", "test-secret-key-0001").stdout
     assert "444455556666" in made
     assert "test-secret-key-0001" not in made
+    assert "root email: ops@example.com" in made
+    generated = re.search(r"root password: (\S{24})$", made, re.M)
+    assert generated
     listed = iamd(database, "account", "list").stdout
     assert re.search(r"^444455556666\t\S+\tops@example.com\t-$", listed, re.M)
     other = Account(account.server, "444455556666", "AKIATESTTESTTEST0001",
@@ -69,6 +79,17 @@ def test_account_create_list_delete_while_server_runs(account: Account) -> None:
                      check=False)
     assert duplicate.returncode == 1
     assert "already exists" in duplicate.stderr
+    same_email = iamd(database, "account", "create", "--email", "OPS@example.com", check=False)
+    assert same_email.returncode == 1
+    assert "ops@example.com is already" in same_email.stderr
+    reset = iamd(database, "account", "reset-root-password", "--account-id", "444455556666")
+    new_password = re.search(r"root password: (\S{24})$", reset.stdout, re.M)
+    assert new_password
+    assert new_password.group(1) != generated.group(1)
+    unknown = iamd(database, "account", "reset-root-password", "--account-id", "999999999999",
+                   check=False)
+    assert unknown.returncode == 1
+    assert "999999999999 does not exist" in unknown.stderr
     refused = iamd(database, "account", "delete", "--account-id", "444455556666", check=False)
     assert refused.returncode == 2
     iamd(database, "account", "delete", "--account-id", "444455556666", "--yes")
@@ -79,7 +100,8 @@ def test_account_create_list_delete_while_server_runs(account: Account) -> None:
 
 
 def test_bad_account_options(fresh_database: Database) -> None:
-    for args in (["--account-id", "12"], ["--root-access-key-id", "AKIAONLYTHEIDXXXXXXX"]):
+    for args in (["--account-id", "12"], ["--root-access-key-id", "AKIAONLYTHEIDXXXXXXX"],
+                 ["--email", "not-an-email"], ["--root-password", "short"]):
         done = iamd(fresh_database, "account", "create", *args, check=False)
         assert done.returncode == 1
         assert done.stderr.startswith("iamd: ")

@@ -158,10 +158,9 @@ def test_bad_input_gets_an_aws_error_and_stores_nothing(account: Account, form: 
 
 def test_unimplemented_operation_is_501(account: Account) -> None:
     status, root = raw(account.server, *signed(account, {
-        "Action": "CreateLoginProfile", "Version": "2010-05-08", "UserName": "x",
-        "Password": "Secret-Passw0rd!"}))
+        "Action": "ListServiceSpecificCredentials", "Version": "2010-05-08"}))
     assert (status, error_of(root)[0]) == (501, "NotImplemented")
-    assert "CreateLoginProfile" in error_of(root)[1]
+    assert "ListServiceSpecificCredentials" in error_of(root)[1]
 
 
 def test_huge_body_is_refused(account: Account) -> None:

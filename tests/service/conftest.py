@@ -11,7 +11,10 @@ import pytest
 
 from iamd.bootstrap import aws_policies
 from iamd.crypto.keys import CryptographyKeyMaterial
+from iamd.crypto.otp import TotpPasswords
+from iamd.crypto.passwords import Argon2Hasher, Argon2Parameters
 from iamd.crypto.sealing import AesGcmSealer
+from iamd.crypto.signing import HmacSigner
 from iamd.domain.entities import AccessKey
 from iamd.service import accounts
 from iamd.service.authn import Authenticator
@@ -39,6 +42,9 @@ def env(tmp_path: Path) -> Iterator[Env]:
     environment = Env(
         store=store, clock=FixedClock(), random=SystemRandom(),
         sealer=AesGcmSealer(bytes(32)), key_material=CryptographyKeyMaterial(),
+        # Real Argon2id with small parameters: the use-case tests hash many passwords.
+        hasher=Argon2Hasher(Argon2Parameters(time_cost=1, memory_kib=1024, parallelism=1)),
+        otp=TotpPasswords(), signer=HmacSigner(bytes(32)),
         aws_policies=aws_policies(),
     )
     yield environment

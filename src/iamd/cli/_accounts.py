@@ -1,4 +1,5 @@
-"""`iamd account create|list|delete`: accounts are the operator's, not the IAM API's."""
+"""`iamd account create|list|delete|reset-root-password`: accounts are the operator's, not the
+IAM API's."""
 
 from __future__ import annotations
 
@@ -14,7 +15,11 @@ account_app = typer.Typer(no_args_is_help=True, help="Accounts and their root us
 @account_app.command("create")
 def create(
     account_id: Annotated[str | None, typer.Option(help="12 digits (default: random)")] = None,
-    email: Annotated[str | None, typer.Option(help="The root user's email")] = None,
+    email: Annotated[str | None, typer.Option(
+        help="The root user's email, its sign-in name (default: root@<account id>.invalid)")
+    ] = None,
+    root_password: Annotated[str | None, typer.Option(
+        help="The root user's password (default: generated and printed once)")] = None,
     root_access_key_id: Annotated[str | None, typer.Option(
         help="Use this root access key id (with --root-secret-access-key), for reproducible "
         "dev and test setups")] = None,
@@ -23,7 +28,8 @@ def create(
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Create an account and its root user; print the root access key once."""
+    """Create an account and its root user; print the root access key (and generated
+    password) once."""
     from iamd import bootstrap
     from iamd.domain.errors import IamError
     from iamd.service import accounts
@@ -31,7 +37,7 @@ def create(
     services = bootstrap.build(settings(database_url=database_url, data_dir=data_dir))
     try:
         made = accounts.create_account(
-            services.env, account_id=account_id, email=email,
+            services.env, account_id=account_id, email=email, root_password=root_password,
             root_access_key_id=root_access_key_id, root_secret_access_key=root_secret_access_key,
         )
     except IamError as error:
@@ -39,6 +45,9 @@ def create(
     finally:
         services.close()
     typer.echo(f"account {made.account.id}")
+    typer.echo(f"  root email: {made.account.email}")
+    if made.root_password is not None:
+        typer.echo(f"  root password: {made.root_password}")
     typer.echo(f"  export AWS_ACCESS_KEY_ID={made.root_access_key_id}")
     if root_secret_access_key is None:
         typer.echo(f"  export AWS_SECRET_ACCESS_KEY={made.root_secret_access_key}")
@@ -83,3 +92,25 @@ def delete(
     finally:
         services.close()
     typer.echo(f"deleted account {account_id}")
+
+
+@account_app.command("reset-root-password")
+def reset_root_password(
+    account_id: Annotated[str, typer.Option(help="The account whose root password to reset")],
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Give the root user a new generated password, printed once; its console sessions end."""
+    from iamd import bootstrap
+    from iamd.domain.errors import IamError
+    from iamd.service import accounts
+
+    services = bootstrap.build(settings(database_url=database_url, data_dir=data_dir))
+    try:
+        password = accounts.reset_root_password(services.env, account_id)
+    except IamError as error:
+        raise fail(error.message) from None
+    finally:
+        services.close()
+    typer.echo(f"account {account_id}")
+    typer.echo(f"  root password: {password}")

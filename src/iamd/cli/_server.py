@@ -31,7 +31,8 @@ def serve(
     workers: Annotated[int | None, typer.Option(
         help="Server processes [env IAMD_WORKERS; default 1]", show_default=False)] = None,
 ) -> None:
-    """Run the IAM API server; on first start, create an account and print its root key once."""
+    """Run the IAM API server; on first start, create an account and print its root password
+    and key once."""
     import uvicorn
 
     from iamd import bootstrap
@@ -100,7 +101,10 @@ def _announce(made: accounts.NewAccount, config: Settings) -> None:
     endpoint = f"http://{config.host}:{config.port}"
     typer.echo(
         f"iamd: created account {made.account.id} and its root user.\n"
-        "Its root access key is shown this once and never again; keep it now:\n\n"
+        "Its root password and access key are shown this once and never again; keep them "
+        "now:\n\n"
+        f"  root email:    {made.account.email}\n"
+        f"  root password: {made.root_password}\n\n"
         f"  export AWS_ACCESS_KEY_ID={made.root_access_key_id}\n"
         f"  export AWS_SECRET_ACCESS_KEY={made.root_secret_access_key}\n"
         "  export AWS_DEFAULT_REGION=us-east-1\n"

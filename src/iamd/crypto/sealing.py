@@ -21,6 +21,8 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from iamd.service.ports import Unsealable
+
 KEY_BYTES = 32
 KEY_FILE_NAME = "server.key"
 _VERSION = b"\x01"
@@ -28,7 +30,7 @@ _NONCE_BYTES = 12
 _TAG_BYTES = 16
 
 
-class SealingError(Exception):
+class SealingError(Unsealable):
     """A value could not be sealed or opened, or the server key is unusable."""
 
 

@@ -43,8 +43,9 @@ class Tag:
 @dataclass(frozen=True, slots=True)
 class Account:
     id: str
-    email: str | None
+    email: str | None  # the root user's sign-in name, lower-cased; unique
     created: datetime
+    password_last_used: datetime | None = None  # the root user's
 
     @property
     def root_arn(self) -> str:
@@ -236,3 +237,102 @@ class SSHPublicKey:
     fingerprint: str
     status: KeyStatus
     uploaded: datetime
+
+
+# -- credentials and sign-in (the root user is ``user_id`` None throughout, as for AccessKey) --
+@dataclass(frozen=True, slots=True)
+class LoginProfile:
+    """A console password. ``id`` is the user's id, or the account id for the root user."""
+
+    account_id: str
+    id: str
+    user_id: str | None
+    password_hash: str = field(repr=False)  # Argon2id, in PHC form (parameters included)
+    created: datetime
+    password_changed: datetime
+    password_reset_required: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UsedPassword:
+    """An earlier password of a user, kept as its hash for PasswordReusePrevention."""
+
+    account_id: str
+    id: str
+    user_id: str | None
+    password_hash: str = field(repr=False)
+    created: datetime  # when it stopped being the current password
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordPolicy:
+    """The account password policy; ``id`` is the account id (one per account)."""
+
+    account_id: str
+    id: str
+    minimum_password_length: int = 6
+    require_symbols: bool = False
+    require_numbers: bool = False
+    require_uppercase_characters: bool = False
+    require_lowercase_characters: bool = False
+    allow_users_to_change_password: bool = False
+    max_password_age: int | None = None  # days
+    password_reuse_prevention: int | None = None  # how many earlier passwords are refused
+    hard_expiry: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MFADevice:
+    """A virtual MFA device. Assigned when ``enabled`` is set: to ``user_id``, or to the root
+    user when ``user_id`` is None."""
+
+    account_id: str
+    id: str
+    name: str
+    path: str
+    sealed_seed: bytes = field(repr=False)  # the TOTP secret, sealed with context ``id``
+    created: datetime
+    user_id: str | None = None
+    enabled: datetime | None = None
+    last_step: int = 0  # the last TOTP time step accepted: no code is accepted twice
+
+    @property
+    def serial_number(self) -> str:
+        return iam_arn(self.account_id, "mfa", self.path, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleSession:
+    """A signed-in session. Only a hash of its token is stored; deleting the row revokes it."""
+
+    account_id: str
+    id: str
+    user_id: str | None
+    token_hash: bytes = field(repr=False)
+    created: datetime
+    expires: datetime
+    mfa_authenticated: datetime | None = None  # when the MFA code was given, if it was
+    password_change_only: bool = False  # the password expired or must be reset
+
+
+@dataclass(frozen=True, slots=True)
+class SignInFailures:
+    """Recent failed sign-ins under one key (a user name in an account, or a source address).
+
+    ``id`` is the key; ``account_id`` is empty for address keys."""
+
+    account_id: str
+    id: str
+    failures: int
+    first_failure: datetime
+    locked_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialReport:
+    """The last generated credential report of an account (``id`` is the account id)."""
+
+    account_id: str
+    id: str
+    generated: datetime
+    content: str  # CSV

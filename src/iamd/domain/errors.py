@@ -85,6 +85,34 @@ class PolicyEvaluation(IamError):
     code = "PolicyEvaluation"
 
 
+class PasswordPolicyViolation(IamError):
+    code = "PasswordPolicyViolation"
+
+
+class EntityTemporarilyUnmodifiable(IamError):
+    code = "EntityTemporarilyUnmodifiable"
+
+
+class InvalidAuthenticationCode(IamError):
+    code = "InvalidAuthenticationCode"
+
+
+class InvalidUserType(IamError):
+    code = "InvalidUserType"
+
+
+class CredentialReportNotPresent(IamError):
+    code = "ReportNotPresent"
+
+
+class CredentialReportExpired(IamError):
+    code = "ReportExpired"
+
+
+class CredentialReportNotReady(IamError):
+    code = "ReportInProgress"
+
+
 class ServiceFailure(IamError):
     code = "ServiceFailure"
 

@@ -24,12 +24,18 @@ class Quotas:
     oidc_providers_per_account: int = 100
     ssh_keys_per_user: int = 5
     signing_certificates_per_user: int = 2
+    mfa_devices_per_user: int = 8  # in use by one IAM user, or by the root user
     # Aggregate size of all inline policies of one principal (characters, white space excluded).
     inline_policy_chars_user: int = 2048
     inline_policy_chars_group: int = 5120
     inline_policy_chars_role: int = 10240
     managed_policy_chars: int = 6144
     trust_policy_chars: int = 2048
+
+    @property
+    def virtual_mfa_devices_per_account(self) -> int:
+        """Assigned or not: AWS sets it equal to the users quota."""
+        return self.users_per_account
 
 
 DEFAULT_QUOTAS = Quotas()

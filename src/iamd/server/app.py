@@ -2,14 +2,17 @@
 
 The AWS API (``POST /``, and ``GET /`` for presigned URLs) is answered by a small ASGI
 handler of its own: it is every request's path, and Starlette's routing and middleware
-would cost more than the work behind it. Everything else (``/healthz``, later the
+would cost more than the work behind it. Everything else (``/healthz``, sign-in, later the
 console) is a Starlette application.
 """
 
 from __future__ import annotations
 
+import asyncio
+import re
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from starlette.applications import Starlette
@@ -20,6 +23,7 @@ from starlette.routing import Route
 from iamd.protocol import errors as wire_errors
 
 from .api import Api, HttpRequest
+from .signin import SignInEndpoints
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -31,24 +35,36 @@ AsgiApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 # so that the client sees the 413 rather than a connection reset mid-upload.
 _DRAIN_FACTOR = 16
 _API_METHODS = {"GET", "POST"}
+# Operations that hash a password (Argon2id: tens of milliseconds of CPU and 64 MiB) run on a
+# small pool of threads of their own, so that the event loop keeps answering other requests
+# meanwhile. Small: each thread keeps a database connection, and each hash its memory.
+HASHING_THREADS = 2
+_HASHING_ACTION = re.compile(
+    rb"(?:^|&)Action=(?:CreateLoginProfile|UpdateLoginProfile|ChangePassword)(?:&|$)"
+)
 
 
 def create_app(api: Api, *, max_body_bytes: int) -> AsgiApp:
+    hashing = ThreadPoolExecutor(HASHING_THREADS, thread_name_prefix="iamd-hashing")
+
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    other = Starlette(routes=[Route("/healthz", healthz, methods=["GET"])])
+    signin = SignInEndpoints(api.env, api.authenticator, api.addresses, hashing)
+    other = Starlette(routes=[Route("/healthz", healthz, methods=["GET"]), *signin.routes()])
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == "/" and scope["method"] in _API_METHODS:
-            await _aws_api(api, max_body_bytes, scope, receive, send)
+            await _aws_api(api, hashing, max_body_bytes, scope, receive, send)
         else:
             await other(scope, receive, send)
 
     return app
 
 
-async def _aws_api(api: Api, limit: int, scope: Scope, receive: Receive, send: Send) -> None:
+async def _aws_api(
+    api: Api, hashing: ThreadPoolExecutor, limit: int, scope: Scope, receive: Receive, send: Send
+) -> None:
     request_id = str(uuid.uuid4())
     body = await _read_body(receive, limit)
     response = None
@@ -57,18 +73,21 @@ async def _aws_api(api: Api, limit: int, scope: Scope, receive: Receive, send: S
         status, payload = wire_errors.render_error(error, "iam", request_id)
     else:
         client = scope.get("client")
-        response = api.handle(
-            HttpRequest(
-                method=scope["method"],
-                path=scope.get("raw_path", b"/").decode("latin-1") or "/",
-                query=scope.get("query_string", b"").decode("latin-1"),
-                headers=_headers(scope["headers"]),
-                body=body,
-                peer=client[0] if client else "",
-                scheme=scope.get("scheme", "http"),
-            ),
-            request_id,
+        query = scope.get("query_string", b"")
+        request = HttpRequest(
+            method=scope["method"],
+            path=scope.get("raw_path", b"/").decode("latin-1") or "/",
+            query=query.decode("latin-1"),
+            headers=_headers(scope["headers"]),
+            body=body,
+            peer=client[0] if client else "",
+            scheme=scope.get("scheme", "http"),
         )
+        if _HASHING_ACTION.search(body) or _HASHING_ACTION.search(query):
+            loop = asyncio.get_running_loop()
+            response = await loop.run_in_executor(hashing, api.handle, request, request_id)
+        else:
+            response = api.handle(request, request_id)
         status, payload = response.status, response.body
     try:
         await send({

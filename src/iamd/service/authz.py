@@ -13,6 +13,7 @@ from functools import lru_cache
 from iamd.domain.entities import (
     PrincipalKind,
     Relation,
+    Role,
     Tag,
     User,
 )
@@ -55,10 +56,22 @@ def managed_document(env: Env, tx: Transaction, arn: str) -> str | None:
 
 def user_policies(env: Env, tx: Transaction, user: User) -> PolicySet:
     """The identity policies (the user's and its groups', inline and attached) and boundary."""
-    identity: list[Policy] = []
     owners = [(PrincipalKind.USER, user.id)] + [
         (PrincipalKind.GROUP, group_id) for group_id in tx.lefts(Relation.GROUP_MEMBER, user.id)
     ]
+    return _policies_of(env, tx, owners, user.permissions_boundary)
+
+
+def role_policies(env: Env, tx: Transaction, role: Role) -> PolicySet:
+    """The role's identity policies (inline and attached) and boundary."""
+    return _policies_of(env, tx, [(PrincipalKind.ROLE, role.id)], role.permissions_boundary)
+
+
+def _policies_of(
+    env: Env, tx: Transaction, owners: Sequence[tuple[PrincipalKind, str]],
+    boundary_arn: str | None,
+) -> PolicySet:
+    identity: list[Policy] = []
     for kind, owner_id in owners:
         for inline in tx.inline_policies(kind, owner_id):
             identity.append(parsed(inline.document, PolicyKind.IDENTITY, inline.name))
@@ -67,10 +80,10 @@ def user_policies(env: Env, tx: Transaction, user: User) -> PolicySet:
             if document is not None:
                 identity.append(parsed(document, PolicyKind.IDENTITY, arn))
     boundary = None
-    if user.permissions_boundary:
-        document = managed_document(env, tx, user.permissions_boundary)
+    if boundary_arn:
+        document = managed_document(env, tx, boundary_arn)
         if document is not None:
-            boundary = parsed(document, PolicyKind.BOUNDARY, user.permissions_boundary)
+            boundary = parsed(document, PolicyKind.BOUNDARY, boundary_arn)
     return PolicySet(identity=tuple(identity), boundary=boundary)
 
 
@@ -103,7 +116,7 @@ def principal_context(
 
 def request_context(call: Call) -> dict[str, ContextValue]:
     request = call.request
-    return {
+    context: dict[str, ContextValue] = {
         "aws:CurrentTime": request.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "aws:EpochTime": str(int(request.now.timestamp())),
         "aws:SourceIp": request.source_ip,
@@ -112,6 +125,17 @@ def request_context(call: Call) -> dict[str, ContextValue]:
         "aws:RequestedRegion": request.region,
         "aws:ViaAWSService": "false",
     }
+    session = call.caller.session
+    if session is not None:
+        # Absent for long-term keys (hence BoolIfExists in AWS's MFA policies); a session
+        # says whether MFA was used and, when it was, how long ago.
+        context["aws:TokenIssueTime"] = session.issued.strftime("%Y-%m-%dT%H:%M:%SZ")
+        mfa = session.mfa_authenticated
+        context["aws:MultiFactorAuthPresent"] = "false" if mfa is None else "true"
+        if mfa is not None:
+            age = max(0, int((request.now - mfa).total_seconds()))
+            context["aws:MultiFactorAuthAge"] = str(age)
+    return context
 
 
 def decide(

@@ -12,12 +12,16 @@ from iamd.domain.identifiers import RandomSource
 __all__ = [
     "Clock",
     "KeyMaterial",
+    "OneTimePasswords",
     "ParsedCertificate",
     "ParsedPublicKey",
+    "PasswordHasher",
     "RandomSource",
     "Sealer",
     "SystemClock",
     "SystemRandom",
+    "TokenSigner",
+    "Unsealable",
 ]
 
 
@@ -26,12 +30,57 @@ class Clock(Protocol):
         """The current time, tz-aware UTC."""
 
 
+class Unsealable(Exception):
+    """A sealed value does not open: another key or context, altered or truncated."""
+
+
 class Sealer(Protocol):
-    """Authenticated encryption of secrets at rest, bound to a context (e.g. the key id)."""
+    """Authenticated encryption of secrets at rest, bound to a context (e.g. the key id).
+    `unseal` raises `Unsealable` for a value it cannot open."""
 
     def seal(self, plaintext: bytes, *, context: bytes) -> bytes: ...
 
     def unseal(self, sealed: bytes, *, context: bytes) -> bytes: ...
+
+
+class PasswordHasher(Protocol):
+    """A memory-hard password hash (Argon2id) whose text carries its own parameters."""
+
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        """Whether ``password`` is the one hashed; False for a malformed hash too."""
+
+    def verify_nothing(self, password: str) -> None:
+        """Spend what `verify` spends, against no stored hash: an unknown user's sign-in
+        takes the time a known one's does."""
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        """Whether the hash was made with other parameters than the current ones."""
+
+
+class OneTimePasswords(Protocol):
+    """RFC 6238 time-based one-time passwords (6 digits, SHA-1, 30-second steps)."""
+
+    step_seconds: int
+
+    def new_seed(self) -> str:
+        """A new random secret, Base32 (what Base32StringSeed returns)."""
+
+    def code(self, seed: str, step: int) -> str:
+        """The code of time step ``step`` (Unix time // step_seconds)."""
+
+    def qr_png(self, text: str) -> bytes:
+        """A PNG image of a QR code holding ``text`` (an otpauth:// URI)."""
+
+
+class TokenSigner(Protocol):
+    """Message authentication with a server key (session tokens)."""
+
+    def sign(self, message: bytes) -> bytes: ...
+
+    def verify(self, message: bytes, signature: bytes) -> bool:
+        """Constant-time check of ``signature`` against ``message``."""
 
 
 @dataclass(frozen=True, slots=True)

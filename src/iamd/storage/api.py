@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 from iamd.domain.entities import AccessKey, Account, InlinePolicy, PolicyVersion, PrincipalKind, Tag
@@ -35,6 +35,8 @@ class UserHoldings(NamedTuple):
     inline_policies: bool
     signing_certificates: bool
     ssh_public_keys: bool
+    login_profile: bool
+    mfa_devices: bool
 
 
 class Transaction(Protocol):
@@ -119,6 +121,9 @@ class Transaction(Protocol):
     # -- accounts ---------------------------------------------------------------------------
     def account(self, account_id: str) -> Account | None: ...
 
+    def account_version(self, account_id: str) -> int | None:
+        """The account's current version (None: no such account)."""
+
     def access_key(self, key_id: str) -> tuple[AccessKey, int] | None:
         """A key with its account's current version (the request path's one read)."""
 
@@ -127,6 +132,13 @@ class Transaction(Protocol):
     def add_account(self, account: Account) -> None: ...
 
     def account_of_alias(self, alias: str) -> str | None: ...
+
+    def account_of_email(self, email: str) -> Account | None:
+        """The account whose root user has this (lower-cased) email."""
+
+    def forget_signin_failures(self, now: datetime, window: timedelta) -> None:
+        """Drop the failed sign-in counts that no longer matter: first failure older than
+        ``window`` and no lock in force at ``now``."""
 
     def aliases(self, account_id: str) -> list[str]: ...
 

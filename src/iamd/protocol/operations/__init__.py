@@ -25,6 +25,6 @@ _loaded: list[bool] = []
 def _load_adapters() -> None:
     """Import the adapter modules, which registers them (once)."""
     if not _loaded:
-        from . import iam  # noqa: F401
+        from . import iam, sts  # noqa: F401
 
         _loaded.append(True)

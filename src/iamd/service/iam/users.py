@@ -7,9 +7,12 @@ from dataclasses import dataclass, replace
 
 from iamd.domain import errors
 from iamd.domain.entities import (
+    Account,
+    ConsoleSession,
     InlinePolicy,
     PrincipalKind,
     Tag,
+    UsedPassword,
     User,
 )
 from iamd.domain.identifiers import IdPrefix
@@ -48,11 +51,19 @@ class UserView:
     account_id: str
     user: User | None
     tags: Sequence[Tag] = ()
-    root_created: object = None
+    root: Account | None = None  # the account, for the root user
 
 
 def missing(name: str) -> errors.NoSuchEntity:
     return errors.NoSuchEntity(f"The user with name {name} cannot be found.")
+
+
+def caller_user_name(call: Call) -> str:
+    """The calling IAM user's name, for operations whose UserName defaults to the caller;
+    ValidationError for role and federated sessions, which are no user."""
+    if call.caller.user is None:
+        raise errors.ValidationError("Must specify userName when calling with non-User credentials")
+    return call.caller.user.name
 
 
 def user_arn(call: Call, name: str) -> str:
@@ -129,11 +140,9 @@ def create_user(
 def get_user(env: Env, call: Call, user_name: str | None = None) -> UserView:
     with reading(env) as tx:
         if user_name is None:
-            if call.caller.user is None:
-                account = tx.account(call.account_id)
-                created = account.created if account else call.request.now
-                return UserView(call.account_id, None, (), created)
-            user_name = call.caller.user.name
+            if call.caller.is_root:
+                return UserView(call.account_id, None, (), tx.account(call.account_id))
+            user_name = caller_user_name(call)
         user = find_user(tx, call, user_name)
         if user is None:
             authorize(call, "iam:GetUser", user_arn(call, user_name))
@@ -177,6 +186,10 @@ def delete_user(env: Env, call: Call, user_name: str) -> None:
         _refuse_if_in_use(tx, user)
         if tags:
             tx.clear_tags(TAG_KIND, user.id)
+        for used in tx.find(UsedPassword, call.account_id, user_id=user.id):
+            tx.remove(UsedPassword, used.id)
+        for session in tx.find(ConsoleSession, call.account_id, user_id=user.id):
+            tx.remove(ConsoleSession, session.id)
         tx.remove(User, user.id)
 
 
@@ -190,6 +203,8 @@ def _refuse_if_in_use(tx: Transaction, user: User) -> None:
         (held.inline_policies, "must delete policies first"),
         (held.signing_certificates, "must delete signing certificates first"),
         (held.ssh_public_keys, "must delete SSH public keys first"),
+        (held.login_profile, "must delete login profile first"),
+        (held.mfa_devices, "must delete MFA device first"),
     ]
     for in_use, what in checks:
         if in_use:
@@ -319,10 +334,10 @@ def credential_owner(
     anything about the user is revealed.
     """
     if user_name is None:
-        if call.caller.user is None:
+        if call.caller.is_root:
             authorize(call, action, call.caller.arn)
             return None
-        user_name = call.caller.user.name
+        user_name = caller_user_name(call)
     user = authorize_on_user(tx, call, action, user_name)
     if user is None:
         raise missing(user_name)

@@ -31,6 +31,13 @@ TABLES: Mapping[type, Table] = {
     e.SigningCertificate: schema.signing_certificates,
     e.SSHPublicKey: schema.ssh_public_keys,
     e.Account: schema.accounts,
+    e.LoginProfile: schema.login_profiles,
+    e.UsedPassword: schema.used_passwords,
+    e.PasswordPolicy: schema.password_policies,
+    e.MFADevice: schema.mfa_devices,
+    e.ConsoleSession: schema.console_sessions,
+    e.SignInFailures: schema.signin_failures,
+    e.CredentialReport: schema.credential_reports,
 }
 
 
@@ -64,6 +71,8 @@ def _reader(hint: Any) -> Convert:
         return lambda value: tuple(json.loads(value))
     if base is bytes:
         return lambda value: None if value is None else bytes(value)
+    if base is bool:  # SQLite hands back 0 and 1
+        return lambda value: None if value is None else bool(value)
     return _identity
 
 

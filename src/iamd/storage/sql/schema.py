@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Index,
@@ -38,11 +39,13 @@ accounts = Table(
     "accounts",
     metadata,
     Column("id", String(12), primary_key=True),
-    Column("email", String(256)),
+    Column("email", String(256)),  # lower-cased: the root user signs in with it
     _when("created"),
     # Bumped by every write transaction of the account: caches of authorization data are
     # keyed on it, so no process acts on data older than what has been committed.
     Column("version", BigInteger, nullable=False, default=0),
+    _when("password_last_used", nullable=True),  # the root user's
+    UniqueConstraint("email", name="uq_accounts_email"),
 )
 
 account_aliases = Table(
@@ -227,4 +230,87 @@ tags = Table(
     Column("value", String(256), nullable=False),
     Column("position", Integer, nullable=False),
     PrimaryKeyConstraint("resource_kind", "resource_id", "key_lower"),
+)
+
+# -- credentials and sign-in (user_id NULL: the account's root user) ---------------------------
+login_profiles = Table(
+    "login_profiles",
+    metadata,
+    Column("id", String(ID), primary_key=True),  # the user's id, or the account id for root
+    Column("account_id", String(12), nullable=False, index=True),
+    Column("user_id", String(ID)),
+    Column("password_hash", String(512), nullable=False),
+    _when("created"),
+    _when("password_changed"),
+    Column("password_reset_required", Boolean, nullable=False),
+)
+
+used_passwords = Table(
+    "used_passwords",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("account_id", String(12), nullable=False, index=True),
+    Column("user_id", String(ID)),
+    Column("password_hash", String(512), nullable=False),
+    _when("created"),
+    Index("ix_used_passwords_user", "account_id", "user_id"),
+)
+
+password_policies = Table(
+    "password_policies",
+    metadata,
+    Column("id", String(12), primary_key=True),  # the account id
+    Column("account_id", String(12), nullable=False),
+    Column("minimum_password_length", Integer, nullable=False),
+    Column("require_symbols", Boolean, nullable=False),
+    Column("require_numbers", Boolean, nullable=False),
+    Column("require_uppercase_characters", Boolean, nullable=False),
+    Column("require_lowercase_characters", Boolean, nullable=False),
+    Column("allow_users_to_change_password", Boolean, nullable=False),
+    Column("max_password_age", Integer),
+    Column("password_reuse_prevention", Integer),
+    Column("hard_expiry", Boolean, nullable=False),
+)
+
+mfa_devices = _named(
+    "mfa_devices",
+    Column("sealed_seed", LargeBinary, nullable=False),
+    _when("created"),
+    Column("user_id", String(ID), index=True),
+    _when("enabled", nullable=True),
+    Column("last_step", BigInteger, nullable=False),
+    name_length=226,
+)
+
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("account_id", String(12), nullable=False, index=True),
+    Column("user_id", String(ID), index=True),
+    Column("token_hash", LargeBinary, nullable=False),
+    _when("created"),
+    _when("expires"),
+    _when("mfa_authenticated", nullable=True),
+    Column("password_change_only", Boolean, nullable=False),
+)
+
+# Failed sign-ins by key: a user name in an account, or a source address (account_id '').
+signin_failures = Table(
+    "signin_failures",
+    metadata,
+    Column("id", String(300), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("failures", Integer, nullable=False),
+    _when("first_failure"),
+    _when("locked_until", nullable=True),
+)
+
+credential_reports = Table(
+    "credential_reports",
+    metadata,
+    Column("id", String(12), primary_key=True),  # the account id
+    Column("account_id", String(12), nullable=False),
+    _when("generated"),
+    Column("content", Text, nullable=False),
 )

@@ -9,10 +9,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, exists, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.sql.elements import BindParameter, ClauseElement
 
 from iamd.domain.entities import (
@@ -191,6 +191,8 @@ class SqlTransaction:
                 exists().where(i.c.owner_kind == bindparam("kind"), i.c.owner_id == user),
                 exists().where(s.signing_certificates.c.user_id == user),
                 exists().where(s.ssh_public_keys.c.user_id == user),
+                exists().where(s.login_profiles.c.user_id == user),
+                exists().where(s.mfa_devices.c.user_id == user),
             )
 
         row = self._run("user_holdings", build, user_id=user_id, member=Relation.GROUP_MEMBER,
@@ -407,6 +409,13 @@ class SqlTransaction:
         return from_row(AccessKey, rows[0]), int(rows[0]["version"])
 
     # -- accounts ---------------------------------------------------------------------------
+    def account_version(self, account_id: str) -> int | None:
+        a = s.accounts
+        found = self._scalars("account_version",
+                              lambda: select(a.c.version).where(*_where(a, ["id"])),
+                              w_id=account_id)
+        return int(found[0]) if found else None
+
     def account(self, account_id: str) -> Account | None:
         a = s.accounts
         rows = self._rows("account", lambda: select(a).where(*_where(a, ["id"])),
@@ -420,7 +429,8 @@ class SqlTransaction:
 
     def add_account(self, account: Account) -> None:
         self._insert(s.accounts, {"id": account.id, "email": account.email,
-                                  "created": account.created, "version": 0})
+                                  "created": account.created, "version": 0,
+                                  "password_last_used": account.password_last_used})
 
     def aliases(self, account_id: str) -> list[str]:
         a = s.account_aliases
@@ -437,6 +447,23 @@ class SqlTransaction:
             w_alias=alias,
         )
         return found[0] if found else None
+
+    def account_of_email(self, email: str) -> Account | None:
+        a = s.accounts
+        rows = self._rows("account_of_email", lambda: select(a).where(*_where(a, ["email"])),
+                          w_email=email)
+        return _account(rows[0]) if rows else None
+
+    def forget_signin_failures(self, now: datetime, window: timedelta) -> None:
+        f = s.signin_failures
+        self._run(
+            "forget_signin_failures",
+            lambda: delete(f).where(
+                f.c.first_failure < bindparam("before"),
+                or_(f.c.locked_until.is_(None), f.c.locked_until < bindparam("now")),
+            ),
+            before=now - window, now=now,
+        )
 
     def add_alias(self, account_id: str, alias: str) -> None:
         self._insert(s.account_aliases, {"alias": alias, "account_id": account_id})

@@ -22,8 +22,12 @@ def create_user(env: Env, call: Call, p: Params) -> Result:
 def get_user(env: Env, call: Call, p: Params) -> Result:
     found = users.get_user(env, call, p.get("UserName"))
     if found.user is None:
-        return {"User": {"UserId": found.account_id, "Arn": call.caller.arn,
-                         "CreateDate": found.root_created}}
+        root = found.root
+        return {"User": {
+            "UserId": found.account_id, "Arn": call.caller.arn,
+            "CreateDate": root.created if root else call.request.now,
+            "PasswordLastUsed": root.password_last_used if root else None,
+        }}
     return {"User": views.user(found.user, found.tags, full=True)}
 
 
