@@ -19,7 +19,7 @@ import ipaddress
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 from urllib.parse import parse_qsl
@@ -71,6 +71,7 @@ class HttpRequest:
 class HttpResponse:
     status: int
     body: bytes
+    log_fields: Mapping[str, object] = field(default_factory=dict)  # see Api.log_request
 
 
 def bearer_token(headers: Mapping[str, str]) -> str | None:
@@ -88,6 +89,8 @@ class ClientAddress:
         self._proxies = [ipaddress.ip_network(proxy, strict=False) for proxy in trusted_proxies]
 
     def _from_trusted_proxy(self, peer: str) -> bool:
+        if not self._proxies:
+            return False
         try:
             address = ipaddress.ip_address(peer)
         except ValueError:
@@ -126,7 +129,8 @@ class Api:
         return self._authn
 
     def handle(self, request: HttpRequest, request_id: str) -> HttpResponse:
-        """Answer one request; log one line about it (never a secret)."""
+        """Answer one request. Its log line is written by `log_request`, once the answer
+        is on its way: the client need not wait for it."""
         started = time.perf_counter()
         outcome: dict[str, object] = {"request_id": request_id, "method": request.method}
         service = "iam"
@@ -141,18 +145,22 @@ class Api:
                 # A request signed for another service's scope is refused by `verify`.
                 service = signed.service if signed.service in _SERVICES else "iam"
                 body = self._answer(request, request_id, signed, service, outcome)
-            response = HttpResponse(200, body)
+            status = 200
         except errors.IamError as error:
             outcome["error"] = error.code
-            response = HttpResponse(*wire_errors.render_error(error, service, request_id))
+            status, body = wire_errors.render_error(error, service, request_id)
         except Exception:
             log.exception("unexpected failure", extra={"fields": {"request_id": request_id}})
             outcome["error"] = "ServiceFailure"
-            response = HttpResponse(*wire_errors.render_unexpected(service, request_id))
-        outcome["status"] = response.status
+            status, body = wire_errors.render_unexpected(service, request_id)
+        outcome["status"] = status
         outcome["ms"] = round((time.perf_counter() - started) * 1000, 2)
-        log.info("request", extra={"fields": outcome})
-        return response
+        return HttpResponse(status, body, outcome)
+
+    @staticmethod
+    def log_request(response: HttpResponse) -> None:
+        """The request's one log line (never a secret)."""
+        log.info("request", extra={"fields": response.log_fields})
 
     def _answer(
         self, request: HttpRequest, request_id: str, signed: sigv4.SignedRequest, service: str,

@@ -70,6 +70,7 @@ async def _aws_api(
 ) -> None:
     request_id = str(uuid.uuid4())
     body = await _read_body(receive, limit)
+    response = None
     if body is None:
         error = wire_errors.RequestEntityTooLarge(limit)
         status, payload = wire_errors.render_error(error, "iam", request_id)
@@ -91,16 +92,20 @@ async def _aws_api(
         else:
             response = api.handle(request, request_id)
         status, payload = response.status, response.body
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [
-            (b"content-type", b"text/xml"),
-            (b"content-length", str(len(payload)).encode()),
-            (b"x-amzn-requestid", request_id.encode()),
-        ],
-    })
-    await send({"type": "http.response.body", "body": payload})
+    try:
+        await send({
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/xml"),
+                (b"content-length", str(len(payload)).encode()),
+                (b"x-amzn-requestid", request_id.encode()),
+            ],
+        })
+        await send({"type": "http.response.body", "body": payload})
+    finally:
+        if response is not None:  # after the answer: the client does not wait for it
+            api.log_request(response)
 
 
 def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:

@@ -25,7 +25,11 @@ class JsonFormatter(logging.Formatter):
             entry.update(fields)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        return _ENCODER.encode(entry)
+
+
+# What json.dumps(entry, default=str) builds for every call, built once.
+_ENCODER = json.JSONEncoder(default=str)
 
 
 def configure_logging(level: str = "info") -> None:

@@ -58,17 +58,24 @@ class Authenticator:
 
     def credential(self, access_key_id: str) -> Credential | None:
         """The active key's secret and caller, or None (unknown, inactive or orphaned key)."""
-        with self._env.store.read() as tx:
-            found = tx.access_key(access_key_id)
-            if found is None:
+        found = self._env.store.access_key(access_key_id)
+        if found is None:  # no such key: perhaps a registered service's
+            with self._env.store.read() as tx:
                 return self._service_credential(tx, access_key_id)
-            key, version = found
-            if key.status is not KeyStatus.ACTIVE:
+        if found[0].status is not KeyStatus.ACTIVE:
+            return None
+        key, version = found
+        cached = self._cached(access_key_id, version)
+        if cached is not None:
+            secret, caller = cached
+            return Credential(secret, caller, key.last_used_date)
+        with self._env.store.read() as tx:
+            # Again inside the transaction: the caller is built from one snapshot, and
+            # cached under the version of that snapshot.
+            found = tx.access_key(access_key_id)
+            if found is None or found[0].status is not KeyStatus.ACTIVE:
                 return None
-            cached = self._cached(access_key_id, version)
-            if cached is not None:
-                secret, caller = cached
-                return Credential(secret, caller, key.last_used_date)
+            key, version = found
             built = self._build(tx, key, version)
         if built is None:
             return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from iamd.domain.entities import AccessKey, Account, InlinePolicy, PolicyVersion, PrincipalKind, Tag
 
@@ -24,6 +24,19 @@ class DuplicateEntity(Exception):
 
 class AccountGone(Exception):
     """A write was started for an account that does not exist (any more)."""
+
+
+class UserHoldings(NamedTuple):
+    """Whether a user still has each kind of thing that AWS makes you remove before the user."""
+
+    access_keys: bool
+    groups: bool
+    attached_policies: bool
+    inline_policies: bool
+    signing_certificates: bool
+    ssh_public_keys: bool
+    login_profile: bool
+    mfa_devices: bool
 
 
 class Transaction(Protocol):
@@ -52,6 +65,9 @@ class Transaction(Protocol):
         only those under ``path_prefix``, and among ``ids`` when given."""
 
     def count(self, kind: type, account_id: str, **equal: Any) -> int: ...
+
+    def user_holdings(self, user_id: str) -> UserHoldings:
+        """What the user still has, in one read (DeleteUser's checks)."""
 
     # -- relations ---------------------------------------------------------------------------
     def link(self, relation: str, account_id: str, left: str, right: str) -> bool:
@@ -144,6 +160,10 @@ class Store(Protocol):
         when it does not exist) and bumps its version, which drops every cached caller of
         the account. ``authorization_unchanged``: lock without the bump, for writes that
         cannot change what any existing caller may do (see `common.writing`)."""
+
+    def access_key(self, key_id: str) -> tuple[AccessKey, int] | None:
+        """`Transaction.access_key` as one read of its own, outside any transaction: the
+        first step of every request."""
 
     def record_key_use(self, key_id: str, when: datetime, service: str, region: str) -> None:
         """Stamp an access key's last use, in its own short transaction, without taking the

@@ -7,16 +7,10 @@ from dataclasses import dataclass, replace
 
 from iamd.domain import errors
 from iamd.domain.entities import (
-    AccessKey,
     Account,
     ConsoleSession,
     InlinePolicy,
-    LoginProfile,
-    MFADevice,
     PrincipalKind,
-    Relation,
-    SigningCertificate,
-    SSHPublicKey,
     Tag,
     UsedPassword,
     User,
@@ -183,11 +177,15 @@ def delete_user(env: Env, call: Call, user_name: str) -> None:
     # No version bump: a user can only be deleted once it holds no credentials and no
     # policies (see _refuse_if_in_use), so no cached caller is it or depends on it.
     with writing(env, call, authorization_unchanged=True) as tx:
-        user = authorize_on_user(tx, call, "iam:DeleteUser", user_name)
+        user = find_user(tx, call, user_name)
         if user is None:
+            authorize(call, "iam:DeleteUser", user_arn(call, user_name))
             raise missing(user_name)
-        _refuse_if_in_use(tx, call, user)
-        tx.clear_tags(TAG_KIND, user.id)
+        tags = tx.tags(TAG_KIND, user.id)
+        authorize(call, "iam:DeleteUser", user.arn, user_context(tx, user, tags))
+        _refuse_if_in_use(tx, user)
+        if tags:
+            tx.clear_tags(TAG_KIND, user.id)
         for used in tx.find(UsedPassword, call.account_id, user_id=user.id):
             tx.remove(UsedPassword, used.id)
         for session in tx.find(ConsoleSession, call.account_id, user_id=user.id):
@@ -195,21 +193,18 @@ def delete_user(env: Env, call: Call, user_name: str) -> None:
         tx.remove(User, user.id)
 
 
-def _refuse_if_in_use(tx: Transaction, call: Call, user: User) -> None:
+def _refuse_if_in_use(tx: Transaction, user: User) -> None:
     """AWS refuses to delete a user that still has anything attached to it."""
+    held = tx.user_holdings(user.id)
     checks: list[tuple[bool, str]] = [
-        (bool(tx.count(AccessKey, call.account_id, user_id=user.id)),
-         "must delete access keys first"),
-        (bool(tx.lefts(Relation.GROUP_MEMBER, user.id)), "must remove users from group first"),
-        (bool(tx.attached(PrincipalKind.USER, user.id)), "must detach all policies first"),
-        (bool(tx.inline_policies(PrincipalKind.USER, user.id)), "must delete policies first"),
-        (bool(tx.count(SigningCertificate, call.account_id, user_id=user.id)),
-         "must delete signing certificates first"),
-        (bool(tx.count(SSHPublicKey, call.account_id, user_id=user.id)),
-         "must delete SSH public keys first"),
-        (tx.get_by_id(LoginProfile, user.id) is not None, "must delete login profile first"),
-        (bool(tx.count(MFADevice, call.account_id, user_id=user.id)),
-         "must delete MFA device first"),
+        (held.access_keys, "must delete access keys first"),
+        (held.groups, "must remove users from group first"),
+        (held.attached_policies, "must detach all policies first"),
+        (held.inline_policies, "must delete policies first"),
+        (held.signing_certificates, "must delete signing certificates first"),
+        (held.ssh_public_keys, "must delete SSH public keys first"),
+        (held.login_profile, "must delete login profile first"),
+        (held.mfa_devices, "must delete MFA device first"),
     ]
     for in_use, what in checks:
         if in_use:

@@ -68,6 +68,13 @@ class Driver:
         self._dialect = engine.dialect
         self._sqlite = engine.dialect.name == "sqlite"
         self._prepared: dict[str, Prepared] = {}
+        # SQLite: a writer holds the database's one write lock from BEGIN IMMEDIATE on, so
+        # it has its account to itself without writing to the account's row; a failed
+        # statement is undone alone, leaving the transaction usable; a single statement
+        # outside BEGIN reads one consistent snapshot. PostgreSQL: none of these.
+        self.write_locks_database = self._sqlite
+        self.failed_statement_keeps_transaction = self._sqlite
+        self.statement_is_snapshot = self._sqlite
 
     def prepare(self, key: str, build: Build) -> Prepared:
         prepared = self._prepared.get(key)
@@ -82,10 +89,12 @@ class Driver:
 
     def run(self, raw: Any, key: str, build: Build, params: Mapping[str, Any]) -> Any:
         sql, order, defaults = self.prepare(key, build)
-        bound = {name: self._bind(value) for name, value in {**defaults, **params}.items()}
-        cursor = raw.cursor()
-        cursor.execute(sql, [bound[name] for name in order] if order is not None else bound)
-        return cursor
+        if defaults:
+            params = {**defaults, **params}
+        bind = self._bind
+        if order is not None:
+            return raw.execute(sql, [bind(params[name]) for name in order])
+        return raw.execute(sql, {name: bind(value) for name, value in params.items()})
 
     def run_many(self, raw: Any, key: str, build: Build, rows: list[Mapping[str, Any]]) -> None:
         sql, order, _defaults = self.prepare(key, build)

@@ -12,11 +12,19 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
-from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy import Table, bindparam, delete, exists, func, insert, or_, select, update
+from sqlalchemy.sql.elements import BindParameter, ClauseElement
 
-from iamd.domain.entities import AccessKey, Account, InlinePolicy, PolicyVersion, PrincipalKind, Tag
-from iamd.storage.api import AccountGone, DuplicateEntity
+from iamd.domain.entities import (
+    AccessKey,
+    Account,
+    InlinePolicy,
+    PolicyVersion,
+    PrincipalKind,
+    Relation,
+    Tag,
+)
+from iamd.storage.api import AccountGone, DuplicateEntity, UserHoldings
 
 from . import schema as s
 from .dialects import DISCONNECT_ERRORS, INTEGRITY_ERRORS, Build, Driver, make_engine
@@ -65,7 +73,14 @@ class SqlTransaction:
         return [row[0] for row in self._run(key, build, **params).fetchall()]
 
     def _insert(self, table: Table, row: Mapping[str, Any]) -> None:
-        """Insert one row; DuplicateEntity when a unique constraint refuses it."""
+        """Insert one row; DuplicateEntity when a unique constraint refuses it (the
+        transaction stays usable: a savepoint where a failed statement would abort it)."""
+        if self._driver.failed_statement_keeps_transaction:
+            try:
+                self._run(f"insert:{table.name}", lambda: insert(table), **row)
+            except INTEGRITY_ERRORS as error:
+                raise DuplicateEntity(str(error)) from None
+            return
         self._raw.cursor().execute("SAVEPOINT iamd_insert")
         try:
             self._run(f"insert:{table.name}", lambda: insert(table), **row)
@@ -164,6 +179,25 @@ class SqlTransaction:
 
         key = f"page:{table.name}:{by_path}:{by_after}:{len(id_names) if id_names else None}"
         return self._entities(kind, key, build, **params)
+
+    def user_holdings(self, user_id: str) -> UserHoldings:
+        def build() -> ClauseElement:
+            user: BindParameter[str] = bindparam("user_id")
+            r, a, i = s.relations, s.attachments, s.inline_policies
+            return select(
+                exists().where(s.access_keys.c.user_id == user),
+                exists().where(r.c.relation == bindparam("member"), r.c.right_id == user),
+                exists().where(a.c.principal_kind == bindparam("kind"), a.c.principal_id == user),
+                exists().where(i.c.owner_kind == bindparam("kind"), i.c.owner_id == user),
+                exists().where(s.signing_certificates.c.user_id == user),
+                exists().where(s.ssh_public_keys.c.user_id == user),
+                exists().where(s.login_profiles.c.user_id == user),
+                exists().where(s.mfa_devices.c.user_id == user),
+            )
+
+        row = self._run("user_holdings", build, user_id=user_id, member=Relation.GROUP_MEMBER,
+                        kind=PrincipalKind.USER.value).fetchone()
+        return UserHoldings(*map(bool, row))
 
     # -- relations ---------------------------------------------------------------------------
     def link(self, relation: str, account_id: str, left: str, right: str) -> bool:
@@ -450,8 +484,15 @@ class SqlTransaction:
 
     def bump(self, account_id: str, *, by: int = 1) -> bool:
         """Lock the account's row for this transaction and move its version on by ``by``
-        (0: only lock it)."""
+        (0: only lock it). False when the account does not exist."""
         a = s.accounts
+        if by == 0 and self._driver.write_locks_database:
+            # Already locked with the whole database: only check that the account exists,
+            # without writing its row again (one page less to log and checkpoint).
+            return bool(self._scalars(
+                "account_exists", lambda: select(a.c.id).where(*_where(a, ["id"])),
+                w_id=account_id,
+            ))
         cursor = self._run(
             "bump",
             lambda: update(a).where(*_where(a, ["id"])).values(
@@ -547,6 +588,19 @@ class SqlStore:
     ) -> Any:
         return self._transaction(
             write=True, account_id=account_id, bump_by=0 if authorization_unchanged else 1
+        )
+
+    def access_key(self, key_id: str) -> tuple[AccessKey, int] | None:
+        """The key and its account's version, read together (see Transaction.access_key).
+
+        Where one statement reads a consistent snapshot by itself (SQLite), it runs outside
+        a transaction: every request does this, and BEGIN and COMMIT would double its cost.
+        """
+        if not self._driver.statement_is_snapshot:
+            with self.read() as tx:
+                return tx.access_key(key_id)  # type: ignore[no-any-return]
+        return SqlTransaction(self._driver, self._connection().driver_connection).access_key(
+            key_id
         )
 
     def record_key_use(self, key_id: str, when: datetime, service: str, region: str) -> None:
