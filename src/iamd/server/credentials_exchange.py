@@ -31,7 +31,7 @@ from iamd.service.console_credentials import exchange_console_session
 from iamd.service.context import Env
 
 from .api import bearer_token
-from .signin import RequestRefused, _error, _json_body
+from .signin import RequestRefused, error_response, json_body
 
 log = logging.getLogger("iamd.signin")
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -53,16 +53,16 @@ class CredentialsExchange:
         try:
             response = await self._answer(request, outcome)
         except signin.SignInError as error:
-            response = _error(401, error.code, error.message)
+            response = error_response(401, error.code, error.message)
         except RequestRefused as error:
-            response = _error(error.status, error.code, error.message)
+            response = error_response(error.status, error.code, error.message)
         except errors.IamError as error:
             status = 403 if isinstance(error, errors.AccessDenied) else 400
-            response = _error(status, error.code, error.message)
+            response = error_response(status, error.code, error.message)
         except Exception:
             log.exception("unexpected failure",
                           extra={"fields": {"request_id": outcome["request_id"]}})
-            response = _error(500, "ServiceFailure",
+            response = error_response(500, "ServiceFailure",
                               f"An internal error occurred (request {outcome['request_id']}).")
         outcome["status"] = response.status_code
         outcome["ms"] = round((time.perf_counter() - started) * 1000, 2)
@@ -96,7 +96,7 @@ async def _duration(request: Request) -> int | None:
     """The requested duration, if the request has a (JSON) body that gives one."""
     if "content-type" not in request.headers:
         return None
-    body: dict[str, Any] = await _json_body(request)
+    body: dict[str, Any] = await json_body(request)
     value = body.get("durationSeconds")
     if value is None:
         return None

@@ -113,20 +113,20 @@ class SignInEndpoints:
                 response: Response = await answer(request, outcome)
             except signin.SignInError as error:
                 delay = error.delay
-                response = _error(_STATUS.get(type(error), 400), error.code, error.message)
+                response = error_response(_STATUS.get(type(error), 400), error.code, error.message)
                 if isinstance(error, signin.TooManyAttempts):
                     response.headers["retry-after"] = str(error.retry_after)
                 if isinstance(error, signin.InvalidSession):
                     response.delete_cookie(COOKIE, path="/")
             except RequestRefused as error:
-                response = _error(error.status, error.code, error.message)
+                response = error_response(error.status, error.code, error.message)
             except errors.IamError as error:
                 status = 403 if isinstance(error, errors.AccessDenied) else 400
-                response = _error(status, error.code, error.message)
+                response = error_response(status, error.code, error.message)
             except Exception:
                 log.exception("unexpected failure",
                               extra={"fields": {"request_id": outcome["request_id"]}})
-                response = _error(500, "ServiceFailure",
+                response = error_response(500, "ServiceFailure",
                                   f"An internal error occurred (request {outcome['request_id']}).")
             outcome["status"] = response.status_code
             outcome["ms"] = round((time.perf_counter() - started) * 1000, 2)
@@ -141,7 +141,7 @@ class SignInEndpoints:
 
     # -- endpoints -------------------------------------------------------------------------
     async def _sign_in(self, request: Request, outcome: dict[str, object]) -> Response:
-        body = await _json_body(request)
+        body = await json_body(request)
         email = _optional_text(body, "email")
         account, user_name = _optional_text(body, "account"), _optional_text(body, "userName")
         outcome["principal"] = email or f"{account}/{user_name}"
@@ -177,7 +177,7 @@ class SignInEndpoints:
 
     async def _change_password(self, request: Request, outcome: dict[str, object]) -> Response:
         token = self._token(request, outcome, state_changing=True)
-        body = await _json_body(request)
+        body = await json_body(request)
         old, new = _text(body, "oldPassword"), _text(body, "newPassword")
         info = self._request_info(request)
         await self._off_loop(partial(self._change, token.value, info, old, new))
@@ -253,11 +253,11 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
+def error_response(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
-async def _json_body(request: Request) -> dict[str, Any]:
+async def json_body(request: Request) -> dict[str, Any]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
         raise RequestRefused(400, "InvalidRequest",
