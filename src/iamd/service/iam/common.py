@@ -110,16 +110,21 @@ def slice_page(items: Sequence[T], marker: str | None, limit: int) -> Page[T]:
 
 
 # -- tags ----------------------------------------------------------------------------------
-def tags_from(raw: Sequence[Mapping[str, str]] | None) -> list[Tag]:
+def tags_from(
+    raw: Sequence[Mapping[str, str]] | None,
+    error: type[errors.IamError] = errors.InvalidInput,
+) -> list[Tag]:
+    """Tags as given; ``error`` (IAM: InvalidInput, STS: InvalidParameterValue) for keys
+    repeated whatever their case, or with the reserved ``aws:`` prefix."""
     tags = [Tag(item["Key"], item.get("Value", "")) for item in raw or ()]
     keys = [tag.key.lower() for tag in tags]
     if len(keys) != len(set(keys)):
-        raise errors.InvalidInput(
+        raise error(
             "Duplicate tag keys found. Please note that Tag keys are case insensitive."
         )
     for tag in tags:
         if tag.key.lower().startswith("aws:"):
-            raise errors.InvalidInput(
+            raise error(
                 f"Tag key '{tag.key}' uses the reserved prefix 'aws:'."
             )
     return tags

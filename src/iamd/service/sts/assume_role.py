@@ -37,7 +37,7 @@ from ..authz import ContextValue, parsed, request_context
 from ..context import Call, Caller, Env
 from ..credentials import accept_code, enabled_devices
 from ..iam.boundaries import managed_policy, split_policy_arn
-from ..iam.common import request_tag_context, resource_tag_context
+from ..iam.common import request_tag_context, resource_tag_context, tags_from
 from .authorization_messages import ENCODED_MARKER, encode_denial
 from .callers import assumed_role_arn
 from .claims import SessionClaims, SessionKind
@@ -123,7 +123,7 @@ def assume_role(env: Env, call: Call, request: AssumeRoleRequest) -> AssumedRole
     caller = call.caller
     _check_request(request)
     _refuse_callers_who_cannot_assume(caller, request.role_arn)
-    new_tags = _session_tags(request.tags)
+    new_tags = tuple(tags_from(request.tags, errors.InvalidParameterValue))
     session = _session_of(caller, request, new_tags)
     packed = _packed_policy_size(request, session.tags)
     mfa_now = request.serial_number is not None or request.token_code is not None
@@ -195,16 +195,6 @@ def _check_session_policy(document: str) -> None:
     except PolicyValidationError as error:
         first = error.problems[0] if error.problems else "Syntax errors in policy."
         raise errors.MalformedPolicyDocument(str(first)) from None
-
-
-def _session_tags(raw: Sequence[Mapping[str, str]]) -> tuple[Tag, ...]:
-    tags = tuple(Tag(item["Key"], item.get("Value", "")) for item in raw)
-    keys = [tag.key.lower() for tag in tags]
-    if len(keys) != len(set(keys)):
-        raise errors.InvalidParameterValue(
-            "Duplicate tag keys found. Please note that Tag keys are case insensitive."
-        )
-    return tags
 
 
 def _session_of(

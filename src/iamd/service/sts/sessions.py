@@ -33,7 +33,7 @@ from iamd.policy import (
 from ..authz import ContextValue, request_context
 from ..context import Call, Caller, Env
 from ..credentials import accept_code_of_any, enabled_devices
-from ..iam.common import writing
+from ..iam.common import request_tag_context, tags_from, writing
 from .authorization_messages import authorize_encoded, denial_with_message
 from .callers import federated_user_arn
 from .claims import SessionClaims, SessionKind
@@ -134,7 +134,7 @@ def get_federation_token(
     """
     owner_id = _long_term_owner(call, "GetFederationToken")
     arn = federated_user_arn(call.account_id, name)
-    session_tags = session_tags_from(tags)
+    session_tags = tuple(tags_from(tags, errors.InvalidParameterValue))
     authorize_encoded(env, call, "sts:GetFederationToken", arn)
     if session_tags:
         _authorize_tag_session(env, call, arn, request_tag_context(session_tags))
@@ -244,28 +244,6 @@ def _is_policy_arn(text: str) -> bool:
         return False
     account_ok = arn.account == "aws" or (len(arn.account) == 12 and arn.account.isdigit())
     return arn.service == "iam" and account_ok and arn.resource.startswith("policy/")
-
-
-def session_tags_from(raw: Sequence[Mapping[str, str]] | None) -> tuple[Tag, ...]:
-    """Raises InvalidParameterValue for keys repeated (whatever their case) or reserved."""
-    tags = tuple(Tag(item["Key"], item.get("Value", "")) for item in raw or ())
-    keys = [tag.key.lower() for tag in tags]
-    if len(keys) != len(set(keys)):
-        raise errors.InvalidParameterValue(
-            "Duplicate tag keys found. Please note that Tag keys are case insensitive."
-        )
-    for tag in tags:
-        if tag.key.lower().startswith("aws:"):
-            raise errors.InvalidParameterValue(
-                f"Tag key '{tag.key}' uses the reserved prefix 'aws:'."
-            )
-    return tags
-
-
-def request_tag_context(tags: Sequence[Tag]) -> dict[str, ContextValue]:
-    context: dict[str, ContextValue] = {f"aws:RequestTag/{tag.key}": tag.value for tag in tags}
-    context["aws:TagKeys"] = tuple(tag.key for tag in tags)
-    return context
 
 
 def packed_policy_size(
