@@ -26,7 +26,6 @@ DEFAULT_MINIMUM_LENGTH = 8
 DEFAULT_KINDS_REQUIRED = 3
 
 
-
 def no_policy(account_id: str) -> errors.NoSuchEntity:
     return errors.NoSuchEntity(
         f"The Password Policy with domain name {account_id} cannot be found."
