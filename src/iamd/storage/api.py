@@ -37,6 +37,9 @@ class UserHoldings(NamedTuple):
     ssh_public_keys: bool
     login_profile: bool
     mfa_devices: bool
+    # Removed along with the user rather than refused, and looked for only when present:
+    password_history: bool
+    console_sessions: bool
 
 
 class Transaction(Protocol):
@@ -66,8 +69,8 @@ class Transaction(Protocol):
 
     def count(self, kind: type, account_id: str, **equal: Any) -> int: ...
 
-    def user_holdings(self, user_id: str) -> UserHoldings:
-        """What the user still has, in one read (DeleteUser's checks)."""
+    def user_holdings(self, account_id: str, user_id: str) -> UserHoldings:
+        """What the user still has, in one read (DeleteUser's checks and leftovers)."""
 
     # -- relations ---------------------------------------------------------------------------
     def link(self, relation: str, account_id: str, left: str, right: str) -> bool:

@@ -16,7 +16,7 @@ from iamd.domain.entities import (
     User,
 )
 from iamd.domain.identifiers import IdPrefix
-from iamd.storage.api import Transaction
+from iamd.storage.api import Transaction, UserHoldings
 
 from ..authz import ContextValue, authorize
 from ..context import Call, Env
@@ -183,19 +183,21 @@ def delete_user(env: Env, call: Call, user_name: str) -> None:
             raise missing(user_name)
         tags = tx.tags(TAG_KIND, user.id)
         authorize(call, "iam:DeleteUser", user.arn, user_context(tx, user, tags))
-        _refuse_if_in_use(tx, user)
+        held = tx.user_holdings(call.account_id, user.id)
+        _refuse_if_in_use(held)
         if tags:
             tx.clear_tags(TAG_KIND, user.id)
-        for used in tx.find(UsedPassword, call.account_id, user_id=user.id):
-            tx.remove(UsedPassword, used.id)
-        for session in tx.find(ConsoleSession, call.account_id, user_id=user.id):
-            tx.remove(ConsoleSession, session.id)
+        if held.password_history:
+            for used in tx.find(UsedPassword, call.account_id, user_id=user.id):
+                tx.remove(UsedPassword, used.id)
+        if held.console_sessions:
+            for session in tx.find(ConsoleSession, call.account_id, user_id=user.id):
+                tx.remove(ConsoleSession, session.id)
         tx.remove(User, user.id)
 
 
-def _refuse_if_in_use(tx: Transaction, user: User) -> None:
+def _refuse_if_in_use(held: UserHoldings) -> None:
     """AWS refuses to delete a user that still has anything attached to it."""
-    held = tx.user_holdings(user.id)
     checks: list[tuple[bool, str]] = [
         (held.access_keys, "must delete access keys first"),
         (held.groups, "must remove users from group first"),

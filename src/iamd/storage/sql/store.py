@@ -180,7 +180,7 @@ class SqlTransaction:
         key = f"page:{table.name}:{by_path}:{by_after}:{len(id_names) if id_names else None}"
         return self._entities(kind, key, build, **params)
 
-    def user_holdings(self, user_id: str) -> UserHoldings:
+    def user_holdings(self, account_id: str, user_id: str) -> UserHoldings:
         def build() -> ClauseElement:
             user: BindParameter[str] = bindparam("user_id")
             r, a, i = s.relations, s.attachments, s.inline_policies
@@ -193,9 +193,13 @@ class SqlTransaction:
                 exists().where(s.ssh_public_keys.c.user_id == user),
                 exists().where(s.login_profiles.c.user_id == user),
                 exists().where(s.mfa_devices.c.user_id == user),
+                exists().where(s.used_passwords.c.account_id == bindparam("account_id"),
+                               s.used_passwords.c.user_id == user),
+                exists().where(s.console_sessions.c.user_id == user),
             )
 
-        row = self._run("user_holdings", build, user_id=user_id, member=Relation.GROUP_MEMBER,
+        row = self._run("user_holdings", build, account_id=account_id, user_id=user_id,
+                        member=Relation.GROUP_MEMBER,
                         kind=PrincipalKind.USER.value).fetchone()
         return UserHoldings(*map(bool, row))
 
