@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from unittest import mock
 
 import botocore.auth
@@ -16,7 +18,7 @@ import botocore.credentials
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import Account, Server
+from .conftest import Account, Database, Server, new_account
 
 NS = "{https://iam.amazonaws.com/doc/2010-05-08/}"
 
@@ -64,6 +66,35 @@ def test_valid_raw_request_has_request_id(account: Account) -> None:
     status, root = raw(account.server, *signed(account, LIST_USERS))
     assert status == 200
     assert root.findtext(f"{NS}ResponseMetadata/{NS}RequestId")
+
+
+def request_line(server: Server, request_id: str) -> dict[str, object] | None:
+    lines = [json.loads(line) for line in server.log_path.read_text().splitlines()
+             if line.startswith("{")]
+    return next((line for line in lines if line.get("request_id") == request_id), None)
+
+
+def test_each_request_gets_its_log_line_at_its_time_and_at_shutdown(
+    fresh_database: Database, tmp_path: Path,
+) -> None:
+    server = Server.start(fresh_database, tmp_path)
+    try:
+        account = new_account(fresh_database, server)
+        before = datetime.now(UTC)
+        _, first = raw(server, *signed(account, LIST_USERS))
+        server.log()  # waits for the request lines written so far
+        first_id = first.findtext(f"{NS}ResponseMetadata/{NS}RequestId") or ""
+        line = request_line(server, first_id)
+        assert line is not None
+        assert (line["operation"], line["status"], line["caller"]) == (
+            "ListUsers", 200, f"arn:aws:iam::{account.id}:root")
+        logged_at = datetime.fromisoformat(str(line["time"]))
+        assert before - timedelta(seconds=1) <= logged_at <= before + timedelta(seconds=1)
+        _, last = raw(server, *signed(account, LIST_USERS))
+    finally:
+        server.stop()  # the line of the last request is written as the server stops
+    last_id = last.findtext(f"{NS}ResponseMetadata/{NS}RequestId") or ""
+    assert request_line(server, last_id) is not None
 
 
 @pytest.mark.parametrize(

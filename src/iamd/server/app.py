@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
@@ -24,6 +25,7 @@ from iamd.protocol import errors as wire_errors
 
 from .api import Api, HttpRequest
 from .credentials_exchange import CredentialsExchange
+from .logs import RequestLines
 from .signin import SignInEndpoints
 
 Scope = MutableMapping[str, Any]
@@ -51,14 +53,21 @@ def create_app(api: Api, *, max_body_bytes: int) -> AsgiApp:
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    lines = api.request_lines()
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        lines.flush()
+
     signin = SignInEndpoints(api.env, api.authenticator, api.addresses, hashing)
     exchange = CredentialsExchange(api.env, api.authenticator)
     other = Starlette(routes=[Route("/healthz", healthz, methods=["GET"]), *signin.routes(),
-                              *exchange.routes()])
+                              *exchange.routes()], lifespan=lifespan)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == "/" and scope["method"] in _API_METHODS:
-            await _aws_api(api, hashing, max_body_bytes, scope, receive, send)
+            await _aws_api(api, hashing, lines, max_body_bytes, scope, receive, send)
         else:
             await other(scope, receive, send)
 
@@ -66,7 +75,8 @@ def create_app(api: Api, *, max_body_bytes: int) -> AsgiApp:
 
 
 async def _aws_api(
-    api: Api, hashing: ThreadPoolExecutor, limit: int, scope: Scope, receive: Receive, send: Send
+    api: Api, hashing: ThreadPoolExecutor, lines: RequestLines, limit: int, scope: Scope,
+    receive: Receive, send: Send,
 ) -> None:
     request_id = str(uuid.uuid4())
     body = await _read_body(receive, limit)
@@ -105,7 +115,7 @@ async def _aws_api(
         await send({"type": "http.response.body", "body": payload})
     finally:
         if response is not None:  # after the answer: the client does not wait for it
-            api.log_request(response)
+            lines.add(response.log_fields)
 
 
 def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
