@@ -85,7 +85,11 @@ def existing_user(tx: Transaction, call: Call, name: str) -> User:
 def user_context(tx: Transaction, user: User, tags: Sequence[Tag] | None = None
                  ) -> dict[str, ContextValue]:
     """Condition keys describing an existing user: its tags and permissions boundary."""
-    context = resource_tag_context(tx.tags(TAG_KIND, user.id) if tags is None else tags)
+    return _context_of(user, tx.tags(TAG_KIND, user.id) if tags is None else tags)
+
+
+def _context_of(user: User, tags: Sequence[Tag]) -> dict[str, ContextValue]:
+    context = resource_tag_context(tags)
     if user.permissions_boundary:
         context["iam:PermissionsBoundary"] = user.permissions_boundary
     return context
@@ -138,18 +142,18 @@ def create_user(
 
 
 def get_user(env: Env, call: Call, user_name: str | None = None) -> UserView:
-    with reading(env) as tx:
-        if user_name is None:
-            if call.caller.is_root:
+    if user_name is None:
+        if call.caller.is_root:
+            with reading(env) as tx:
                 return UserView(call.account_id, None, (), tx.account(call.account_id))
-            user_name = caller_user_name(call)
-        user = find_user(tx, call, user_name)
-        if user is None:
-            authorize(call, "iam:GetUser", user_arn(call, user_name))
-            raise missing(user_name)
-        tags = tx.tags(TAG_KIND, user.id)
-        authorize(call, "iam:GetUser", user.arn, user_context(tx, user, tags))
-        return UserView(call.account_id, user, tags)
+        user_name = caller_user_name(call)
+    found = env.store.user_with_tags(call.account_id, user_name, TAG_KIND)
+    if found is None:
+        authorize(call, "iam:GetUser", user_arn(call, user_name))
+        raise missing(user_name)
+    user, tags = found
+    authorize(call, "iam:GetUser", user.arn, _context_of(user, tags))
+    return UserView(call.account_id, user, tags)
 
 
 def update_user(
