@@ -7,6 +7,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -63,9 +64,15 @@ LIST_USERS = {"Action": "ListUsers", "Version": "2010-05-08"}
 
 
 def test_valid_raw_request_has_request_id(account: Account) -> None:
-    status, root = raw(account.server, *signed(account, LIST_USERS))
-    assert status == 200
-    assert root.findtext(f"{NS}ResponseMetadata/{NS}RequestId")
+    ids = []
+    for _ in range(3):
+        status, root = raw(account.server, *signed(account, LIST_USERS))
+        assert status == 200
+        ids.append(root.findtext(f"{NS}ResponseMetadata/{NS}RequestId") or "")
+    assert len(set(ids)) == 3
+    for request_id in ids:  # random UUIDs, as AWS's
+        parsed = uuid.UUID(request_id)
+        assert (str(parsed), parsed.version, parsed.variant) == (request_id, 4, uuid.RFC_4122)
 
 
 def request_line(server: Server, request_id: str) -> dict[str, object] | None:
