@@ -57,17 +57,17 @@ class RequestLines:
 
     Writing a line costs the event loop tens of microseconds (record, JSON, a write to the
     stream), and with keep-alive clients the loop answers the next request only after it.
-    `add` keeps the line's fields and time; the lines are written together at most
-    ``delay`` seconds later, or as soon as ``most`` are waiting, and at shutdown (`flush`).
+    `add` keeps the line's fields and time; ``delay`` seconds later the waiting lines are
+    written, ``per_turn`` at a time between requests, and all at shutdown (`flush`).
     Each line keeps the time of its request. What a crash (SIGKILL) can lose: the last
     ``delay`` seconds of request lines; errors are logged at once, as before.
     """
 
     def __init__(self, logger: logging.Logger, *, delay: float = REQUEST_LINE_DELAY_SECONDS,
-                 most: int = 512) -> None:
+                 per_turn: int = 16) -> None:
         self._log = logger
         self._delay = delay
-        self._most = most
+        self._per_turn = per_turn
         self._waiting: list[tuple[float, Mapping[str, object]]] = []
         self._timer: asyncio.TimerHandle | None = None
 
@@ -76,16 +76,29 @@ class RequestLines:
         if not self._log.isEnabledFor(logging.INFO):
             return
         self._waiting.append((time.time(), fields))
-        if len(self._waiting) >= self._most:
-            self.flush()
-        elif self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self._delay, self.flush)
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self._delay, self._write_some)
 
     def flush(self) -> None:
-        """Write every waiting line."""
+        """Write every waiting line (at shutdown)."""
+        self._cancel_timer()
+        waiting, self._waiting = self._waiting, []
+        self._write(waiting)
+
+    def _write_some(self) -> None:
+        """Write a few waiting lines, and leave the rest for the loop's next turn: a request
+        that comes meanwhile waits for a few lines, not for hundreds."""
+        self._timer = None
+        some, self._waiting = self._waiting[:self._per_turn], self._waiting[self._per_turn:]
+        self._write(some)
+        if self._waiting and self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(0, self._write_some)
+
+    def _write(self, lines: list[tuple[float, Mapping[str, object]]]) -> None:
+        for at, fields in lines:
+            self._log.info("request", extra={"fields": fields, "at": at})
+
+    def _cancel_timer(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        waiting, self._waiting = self._waiting, []
-        for at, fields in waiting:
-            self._log.info("request", extra={"fields": fields, "at": at})
