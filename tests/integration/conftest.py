@@ -26,6 +26,7 @@ import pytest
 from botocore.config import Config
 
 from iamd import bootstrap
+from iamd.server.logs import REQUEST_LINE_DELAY_SECONDS
 from iamd.service import accounts
 from iamd.settings import Settings
 
@@ -135,6 +136,8 @@ class Server:
         self.process.wait()
 
     def log(self) -> str:
+        """The server's log, once the lines of the requests made so far are written."""
+        time.sleep(REQUEST_LINE_DELAY_SECONDS + 0.2)
         return self.log_path.read_text()
 
 

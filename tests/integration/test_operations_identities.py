@@ -82,6 +82,10 @@ def test_user_lifecycle_with_tags_policies_boundary_and_keys(account: Account) -
                                          {"Key": "env", "Value": "prod"}])
     iam.untag_user(UserName="alice", TagKeys=["cost-center"])
     assert tag_dict(iam.list_user_tags(UserName="alice")["Tags"]) == {"TEAM": "red", "env": "prod"}
+    assert iam.get_user(UserName="ALICE")["User"]["Tags"] == [  # in the order they were added
+        {"Key": "TEAM", "Value": "red"}, {"Key": "env", "Value": "prod"}]
+    assert "Tags" not in iam.get_user(UserName=iam.create_user(UserName="bare")["User"][
+        "UserName"])["User"]
     fails("InvalidInput", iam.tag_user, UserName="alice", Tags=[{"Key": "aws:x", "Value": "1"}])
 
     inline = document("s3:GetObject", resource="arn:aws:s3:::bucket/*")

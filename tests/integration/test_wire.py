@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from unittest import mock
 
 import botocore.auth
@@ -16,7 +19,7 @@ import botocore.credentials
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import Account, Server
+from .conftest import Account, Database, Server, new_account
 
 NS = "{https://iam.amazonaws.com/doc/2010-05-08/}"
 
@@ -61,9 +64,44 @@ LIST_USERS = {"Action": "ListUsers", "Version": "2010-05-08"}
 
 
 def test_valid_raw_request_has_request_id(account: Account) -> None:
-    status, root = raw(account.server, *signed(account, LIST_USERS))
-    assert status == 200
-    assert root.findtext(f"{NS}ResponseMetadata/{NS}RequestId")
+    ids = []
+    for _ in range(3):
+        status, root = raw(account.server, *signed(account, LIST_USERS))
+        assert status == 200
+        ids.append(root.findtext(f"{NS}ResponseMetadata/{NS}RequestId") or "")
+    assert len(set(ids)) == 3
+    for request_id in ids:  # random UUIDs, as AWS's
+        parsed = uuid.UUID(request_id)
+        assert (str(parsed), parsed.version, parsed.variant) == (request_id, 4, uuid.RFC_4122)
+
+
+def request_line(server: Server, request_id: str) -> dict[str, object] | None:
+    lines = [json.loads(line) for line in server.log_path.read_text().splitlines()
+             if line.startswith("{")]
+    return next((line for line in lines if line.get("request_id") == request_id), None)
+
+
+def test_each_request_gets_its_log_line_at_its_time_and_at_shutdown(
+    fresh_database: Database, tmp_path: Path,
+) -> None:
+    server = Server.start(fresh_database, tmp_path)
+    try:
+        account = new_account(fresh_database, server)
+        before = datetime.now(UTC)
+        _, first = raw(server, *signed(account, LIST_USERS))
+        server.log()  # waits for the request lines written so far
+        first_id = first.findtext(f"{NS}ResponseMetadata/{NS}RequestId") or ""
+        line = request_line(server, first_id)
+        assert line is not None
+        assert (line["operation"], line["status"], line["caller"]) == (
+            "ListUsers", 200, f"arn:aws:iam::{account.id}:root")
+        logged_at = datetime.fromisoformat(str(line["time"]))
+        assert before - timedelta(seconds=1) <= logged_at <= before + timedelta(seconds=1)
+        _, last = raw(server, *signed(account, LIST_USERS))
+    finally:
+        server.stop()  # the line of the last request is written as the server stops
+    last_id = last.findtext(f"{NS}ResponseMetadata/{NS}RequestId") or ""
+    assert request_line(server, last_id) is not None
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,10 @@ import json
 import pytest
 
 from iamd.domain import errors
+from iamd.domain.entities import ConsoleSession, UsedPassword
 from iamd.service.iam import access_keys, users
 
-from .conftest import ACCOUNT, Callers
+from .conftest import ACCOUNT, NOW, Callers
 
 ALLOW_ALL = json.dumps(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
@@ -33,6 +34,26 @@ def test_create_get_list_delete(callers: Callers) -> None:
     users.delete_user(env, root, "alice")
     with pytest.raises(errors.NoSuchEntity, match="The user with name alice cannot be found"):
         users.get_user(env, root, "alice")
+
+
+def test_delete_user_removes_its_password_history_and_console_sessions(
+    callers: Callers,
+) -> None:
+    env, root = callers.env, callers.root()
+    kept = users.create_user(env, root, "kept").user
+    gone = users.create_user(env, root, "gone").user
+    assert kept is not None
+    assert gone is not None
+    with env.store.write() as tx:
+        for number, user in enumerate((kept, gone)):
+            tx.add(UsedPassword(ACCOUNT, f"used-{number}", user.id, "hash", NOW))
+            tx.add(ConsoleSession(ACCOUNT, f"session-{number}", user.id, b"hash", NOW, NOW))
+    users.delete_user(env, root, "gone")  # neither is a conflict
+    with env.store.read() as tx:
+        assert tx.get_by_id(UsedPassword, "used-1") is None
+        assert tx.get_by_id(ConsoleSession, "session-1") is None
+        assert tx.get_by_id(UsedPassword, "used-0") is not None
+        assert tx.get_by_id(ConsoleSession, "session-0") is not None
 
 
 def test_new_user_can_do_nothing_and_gets_awss_message(callers: Callers) -> None:

@@ -41,6 +41,8 @@ from iamd.service.signin import (
 )
 from iamd.service.sts.sessions import check_session_call
 
+from .logs import RequestLines
+
 log = logging.getLogger("iamd.request")
 
 # Verified against when the key id is unknown, so both failures take the same path and time.
@@ -71,7 +73,7 @@ class HttpRequest:
 class HttpResponse:
     status: int
     body: bytes
-    log_fields: Mapping[str, object] = field(default_factory=dict)  # see Api.log_request
+    log_fields: Mapping[str, object] = field(default_factory=dict)  # see Api.request_lines
 
 
 def bearer_token(headers: Mapping[str, str]) -> str | None:
@@ -129,8 +131,8 @@ class Api:
         return self._authn
 
     def handle(self, request: HttpRequest, request_id: str) -> HttpResponse:
-        """Answer one request. Its log line is written by `log_request`, once the answer
-        is on its way: the client need not wait for it."""
+        """Answer one request. Its log line (`HttpResponse.log_fields`) is given to
+        `request_lines` once the answer is on its way: the client need not wait for it."""
         started = time.perf_counter()
         outcome: dict[str, object] = {"request_id": request_id, "method": request.method}
         service = "iam"
@@ -158,9 +160,9 @@ class Api:
         return HttpResponse(status, body, outcome)
 
     @staticmethod
-    def log_request(response: HttpResponse) -> None:
-        """The request's one log line (never a secret)."""
-        log.info("request", extra={"fields": response.log_fields})
+    def request_lines() -> RequestLines:
+        """Where the requests' log lines (never a secret: `HttpResponse.log_fields`) go."""
+        return RequestLines(log)
 
     def _answer(
         self, request: HttpRequest, request_id: str, signed: sigv4.SignedRequest, service: str,

@@ -13,7 +13,15 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol, TypeVar
 
-from iamd.domain.entities import AccessKey, Account, InlinePolicy, PolicyVersion, PrincipalKind, Tag
+from iamd.domain.entities import (
+    AccessKey,
+    Account,
+    InlinePolicy,
+    PolicyVersion,
+    PrincipalKind,
+    Tag,
+    User,
+)
 
 E = TypeVar("E")
 
@@ -37,6 +45,9 @@ class UserHoldings(NamedTuple):
     ssh_public_keys: bool
     login_profile: bool
     mfa_devices: bool
+    # Removed along with the user rather than refused, and looked for only when present:
+    password_history: bool
+    console_sessions: bool
 
 
 class Transaction(Protocol):
@@ -66,8 +77,8 @@ class Transaction(Protocol):
 
     def count(self, kind: type, account_id: str, **equal: Any) -> int: ...
 
-    def user_holdings(self, user_id: str) -> UserHoldings:
-        """What the user still has, in one read (DeleteUser's checks)."""
+    def user_holdings(self, account_id: str, user_id: str) -> UserHoldings:
+        """What the user still has, in one read (DeleteUser's checks and leftovers)."""
 
     # -- relations ---------------------------------------------------------------------------
     def link(self, relation: str, account_id: str, left: str, right: str) -> bool:
@@ -108,6 +119,11 @@ class Transaction(Protocol):
 
     # -- tags -------------------------------------------------------------------------------
     def tags(self, resource_kind: str, resource_id: str) -> list[Tag]: ...
+
+    def user_with_tags(
+        self, account_id: str, name: str, tag_kind: str
+    ) -> tuple[User, list[Tag]] | None:
+        """The named user (case-insensitively) and its tags (``tag_kind``), in one read."""
 
     def put_tags(
         self, account_id: str, resource_kind: str, resource_id: str, tags: Sequence[Tag]
@@ -164,6 +180,12 @@ class Store(Protocol):
     def access_key(self, key_id: str) -> tuple[AccessKey, int] | None:
         """`Transaction.access_key` as one read of its own, outside any transaction: the
         first step of every request."""
+
+    def user_with_tags(
+        self, account_id: str, name: str, tag_kind: str
+    ) -> tuple[User, list[Tag]] | None:
+        """`Transaction.user_with_tags` as one read of its own, outside any transaction:
+        GetUser's whole read."""
 
     def record_key_use(self, key_id: str, when: datetime, service: str, region: str) -> None:
         """Stamp an access key's last use, in its own short transaction, without taking the

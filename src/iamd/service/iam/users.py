@@ -16,7 +16,7 @@ from iamd.domain.entities import (
     User,
 )
 from iamd.domain.identifiers import IdPrefix
-from iamd.storage.api import Transaction
+from iamd.storage.api import Transaction, UserHoldings
 
 from ..authz import ContextValue, authorize
 from ..context import Call, Env
@@ -85,7 +85,11 @@ def existing_user(tx: Transaction, call: Call, name: str) -> User:
 def user_context(tx: Transaction, user: User, tags: Sequence[Tag] | None = None
                  ) -> dict[str, ContextValue]:
     """Condition keys describing an existing user: its tags and permissions boundary."""
-    context = resource_tag_context(tx.tags(TAG_KIND, user.id) if tags is None else tags)
+    return _context_of(user, tx.tags(TAG_KIND, user.id) if tags is None else tags)
+
+
+def _context_of(user: User, tags: Sequence[Tag]) -> dict[str, ContextValue]:
+    context = resource_tag_context(tags)
     if user.permissions_boundary:
         context["iam:PermissionsBoundary"] = user.permissions_boundary
     return context
@@ -138,18 +142,18 @@ def create_user(
 
 
 def get_user(env: Env, call: Call, user_name: str | None = None) -> UserView:
-    with reading(env) as tx:
-        if user_name is None:
-            if call.caller.is_root:
+    if user_name is None:
+        if call.caller.is_root:
+            with reading(env) as tx:
                 return UserView(call.account_id, None, (), tx.account(call.account_id))
-            user_name = caller_user_name(call)
-        user = find_user(tx, call, user_name)
-        if user is None:
-            authorize(call, "iam:GetUser", user_arn(call, user_name))
-            raise missing(user_name)
-        tags = tx.tags(TAG_KIND, user.id)
-        authorize(call, "iam:GetUser", user.arn, user_context(tx, user, tags))
-        return UserView(call.account_id, user, tags)
+        user_name = caller_user_name(call)
+    found = env.store.user_with_tags(call.account_id, user_name, TAG_KIND)
+    if found is None:
+        authorize(call, "iam:GetUser", user_arn(call, user_name))
+        raise missing(user_name)
+    user, tags = found
+    authorize(call, "iam:GetUser", user.arn, _context_of(user, tags))
+    return UserView(call.account_id, user, tags)
 
 
 def update_user(
@@ -183,19 +187,21 @@ def delete_user(env: Env, call: Call, user_name: str) -> None:
             raise missing(user_name)
         tags = tx.tags(TAG_KIND, user.id)
         authorize(call, "iam:DeleteUser", user.arn, user_context(tx, user, tags))
-        _refuse_if_in_use(tx, user)
+        held = tx.user_holdings(call.account_id, user.id)
+        _refuse_if_in_use(held)
         if tags:
             tx.clear_tags(TAG_KIND, user.id)
-        for used in tx.find(UsedPassword, call.account_id, user_id=user.id):
-            tx.remove(UsedPassword, used.id)
-        for session in tx.find(ConsoleSession, call.account_id, user_id=user.id):
-            tx.remove(ConsoleSession, session.id)
+        if held.password_history:
+            for used in tx.find(UsedPassword, call.account_id, user_id=user.id):
+                tx.remove(UsedPassword, used.id)
+        if held.console_sessions:
+            for session in tx.find(ConsoleSession, call.account_id, user_id=user.id):
+                tx.remove(ConsoleSession, session.id)
         tx.remove(User, user.id)
 
 
-def _refuse_if_in_use(tx: Transaction, user: User) -> None:
+def _refuse_if_in_use(held: UserHoldings) -> None:
     """AWS refuses to delete a user that still has anything attached to it."""
-    held = tx.user_holdings(user.id)
     checks: list[tuple[bool, str]] = [
         (held.access_keys, "must delete access keys first"),
         (held.groups, "must remove users from group first"),

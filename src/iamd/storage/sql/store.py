@@ -23,6 +23,7 @@ from iamd.domain.entities import (
     PrincipalKind,
     Relation,
     Tag,
+    User,
 )
 from iamd.storage.api import AccountGone, DuplicateEntity, UserHoldings
 
@@ -180,7 +181,7 @@ class SqlTransaction:
         key = f"page:{table.name}:{by_path}:{by_after}:{len(id_names) if id_names else None}"
         return self._entities(kind, key, build, **params)
 
-    def user_holdings(self, user_id: str) -> UserHoldings:
+    def user_holdings(self, account_id: str, user_id: str) -> UserHoldings:
         def build() -> ClauseElement:
             user: BindParameter[str] = bindparam("user_id")
             r, a, i = s.relations, s.attachments, s.inline_policies
@@ -193,9 +194,13 @@ class SqlTransaction:
                 exists().where(s.ssh_public_keys.c.user_id == user),
                 exists().where(s.login_profiles.c.user_id == user),
                 exists().where(s.mfa_devices.c.user_id == user),
+                exists().where(s.used_passwords.c.account_id == bindparam("account_id"),
+                               s.used_passwords.c.user_id == user),
+                exists().where(s.console_sessions.c.user_id == user),
             )
 
-        row = self._run("user_holdings", build, user_id=user_id, member=Relation.GROUP_MEMBER,
+        row = self._run("user_holdings", build, account_id=account_id, user_id=user_id,
+                        member=Relation.GROUP_MEMBER,
                         kind=PrincipalKind.USER.value).fetchone()
         return UserHoldings(*map(bool, row))
 
@@ -343,6 +348,26 @@ class SqlTransaction:
             w_resource_kind=resource_kind, w_resource_id=resource_id,
         ).fetchall()
         return [Tag(key, value) for key, value in rows]
+
+    def user_with_tags(
+        self, account_id: str, name: str, tag_kind: str
+    ) -> tuple[User, list[Tag]] | None:
+        u, t = s.users, s.tags
+
+        def build() -> ClauseElement:
+            tagged = u.outerjoin(t, (t.c.resource_kind == bindparam("tag_kind"))
+                                 & (t.c.resource_id == u.c.id))
+            return select(u, t.c.key.label("tag_key"), t.c.value.label("tag_value")).select_from(
+                tagged
+            ).where(*_where(u, ["account_id", "name_key"])).order_by(t.c.position)
+
+        rows = self._rows("user_with_tags", build, w_account_id=account_id,
+                          w_name_key=name.lower(), tag_kind=tag_kind)
+        if not rows:
+            return None
+        tags = [Tag(row["tag_key"], row["tag_value"]) for row in rows
+                if row["tag_key"] is not None]
+        return from_row(User, rows[0]), tags
 
     def put_tags(
         self, account_id: str, resource_kind: str, resource_id: str, tags: Sequence[Tag]
@@ -601,6 +626,18 @@ class SqlStore:
                 return tx.access_key(key_id)  # type: ignore[no-any-return]
         return SqlTransaction(self._driver, self._connection().driver_connection).access_key(
             key_id
+        )
+
+    def user_with_tags(
+        self, account_id: str, name: str, tag_kind: str
+    ) -> tuple[User, list[Tag]] | None:
+        """`Transaction.user_with_tags` as one read of its own (outside a transaction where
+        one statement reads a consistent snapshot, as for `access_key`)."""
+        if not self._driver.statement_is_snapshot:
+            with self.read() as tx:
+                return tx.user_with_tags(account_id, name, tag_kind)  # type: ignore[no-any-return]
+        return SqlTransaction(self._driver, self._connection().driver_connection).user_with_tags(
+            account_id, name, tag_kind
         )
 
     def record_key_use(self, key_id: str, when: datetime, service: str, region: str) -> None:
