@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ._options import DatabaseUrl, DataDir, fail, settings
+from ._options import DatabaseUrl, DataDir, fail, services_on
 
 account_app = typer.Typer(no_args_is_help=True, help="Accounts and their root users.")
 
@@ -30,20 +30,13 @@ def create(
 ) -> None:
     """Create an account and its root user; print the root access key (and generated
     password) once."""
-    from iamd import bootstrap
-    from iamd.domain.errors import IamError
     from iamd.service import accounts
 
-    services = bootstrap.build(settings(database_url=database_url, data_dir=data_dir))
-    try:
+    with services_on(database_url, data_dir) as services:
         made = accounts.create_account(
             services.env, account_id=account_id, email=email, root_password=root_password,
             root_access_key_id=root_access_key_id, root_secret_access_key=root_secret_access_key,
         )
-    except IamError as error:
-        raise fail(error.message) from None
-    finally:
-        services.close()
     typer.echo(f"account {made.account.id}")
     typer.echo(f"  root email: {made.account.email}")
     if made.root_password is not None:
@@ -56,18 +49,14 @@ def create(
 @account_app.command("list")
 def list_(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
     """List the accounts: id, creation time, email and aliases."""
-    from iamd import bootstrap
     from iamd.service import accounts
 
-    services = bootstrap.build(settings(database_url=database_url, data_dir=data_dir))
-    try:
+    with services_on(database_url, data_dir) as services:
         for summary in accounts.list_accounts(services.env):
             account = summary.account
             aliases = ",".join(summary.aliases) or "-"
             created = account.created.strftime("%Y-%m-%dT%H:%M:%SZ")
             typer.echo(f"{account.id}\t{created}\t{account.email or '-'}\t{aliases}")
-    finally:
-        services.close()
 
 
 @account_app.command("delete")
@@ -78,19 +67,12 @@ def delete(
     data_dir: DataDir = None,
 ) -> None:
     """Delete an account and everything in it (users, roles, policies, keys...)."""
-    from iamd import bootstrap
-    from iamd.domain.errors import IamError
     from iamd.service import accounts
 
     if not yes:
         raise fail("deleting an account removes everything in it; add --yes to confirm", 2)
-    services = bootstrap.build(settings(database_url=database_url, data_dir=data_dir))
-    try:
+    with services_on(database_url, data_dir) as services:
         accounts.delete_account(services.env, account_id)
-    except IamError as error:
-        raise fail(error.message) from None
-    finally:
-        services.close()
     typer.echo(f"deleted account {account_id}")
 
 
@@ -101,16 +83,9 @@ def reset_root_password(
     data_dir: DataDir = None,
 ) -> None:
     """Give the root user a new generated password, printed once; its console sessions end."""
-    from iamd import bootstrap
-    from iamd.domain.errors import IamError
     from iamd.service import accounts
 
-    services = bootstrap.build(settings(database_url=database_url, data_dir=data_dir))
-    try:
+    with services_on(database_url, data_dir) as services:
         password = accounts.reset_root_password(services.env, account_id)
-    except IamError as error:
-        raise fail(error.message) from None
-    finally:
-        services.close()
     typer.echo(f"account {account_id}")
     typer.echo(f"  root password: {password}")

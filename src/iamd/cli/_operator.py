@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ._options import DatabaseUrl, DataDir, fail, settings
+from ._options import DatabaseUrl, DataDir, services_on
 
 service_app = typer.Typer(
     no_args_is_help=True,
@@ -23,17 +23,10 @@ ServiceName = Annotated[str, typer.Argument(
 @service_app.command("register")
 def register(name: ServiceName, database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
     """Register software as the service NAME; print its access key (the secret once)."""
-    from iamd import bootstrap
-    from iamd.domain.errors import IamError
     from iamd.service import service_principals
 
-    services = bootstrap.build(settings(database_url=database_url, data_dir=data_dir))
-    try:
+    with services_on(database_url, data_dir) as services:
         made = service_principals.register_service(services.env, name)
-    except IamError as error:
-        raise fail(error.message) from None
-    finally:
-        services.close()
     typer.echo(f"service {made.credential.service_name}")
     typer.echo(f"  export AWS_ACCESS_KEY_ID={made.credential.id}")
     typer.echo(f"  export AWS_SECRET_ACCESS_KEY={made.secret_access_key}")
@@ -42,33 +35,22 @@ def register(name: ServiceName, database_url: DatabaseUrl = None, data_dir: Data
 @service_app.command("list")
 def list_(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
     """List the registered services: name, access key id and registration time."""
-    from iamd import bootstrap
     from iamd.service import service_principals
 
-    services = bootstrap.build(settings(database_url=database_url, data_dir=data_dir))
-    try:
+    with services_on(database_url, data_dir) as services:
         for credential in service_principals.list_services(services.env):
             created = credential.created.strftime("%Y-%m-%dT%H:%M:%SZ")
             typer.echo(f"{credential.service_name}\t{credential.id}\t{created}")
-    finally:
-        services.close()
 
 
 @service_app.command("delete")
 def delete(name: ServiceName, database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
     """Delete the service NAME: its access key stops working at once (role sessions it
     already has last until they expire)."""
-    from iamd import bootstrap
-    from iamd.domain.errors import IamError
     from iamd.service import service_principals
 
-    services = bootstrap.build(settings(database_url=database_url, data_dir=data_dir))
-    try:
+    with services_on(database_url, data_dir) as services:
         service_principals.delete_service(services.env, name)
-    except IamError as error:
-        raise fail(error.message) from None
-    finally:
-        services.close()
     typer.echo(f"deleted service {name.strip().lower()}")
 
 
@@ -82,17 +64,10 @@ def revoke_sessions(
     """Refuse every session of the role issued until now, as AWS's console does: the role's
     inline policy AWSRevokeOlderSessions denies everything to sessions issued before the
     cut-off. Sessions issued afterwards work."""
-    from iamd import bootstrap
-    from iamd.domain.errors import IamError
     from iamd.service import operator
 
-    services = bootstrap.build(settings(database_url=database_url, data_dir=data_dir))
-    try:
+    with services_on(database_url, data_dir) as services:
         cutoff = operator.revoke_role_sessions(services.env, account_id, role_name)
-    except IamError as error:
-        raise fail(error.message) from None
-    finally:
-        services.close()
     typer.echo(
         f"role {role_name}: sessions issued before {cutoff.strftime('%Y-%m-%dT%H:%M:%SZ')} are "
         f"refused (inline policy {operator.REVOKE_POLICY_NAME})"

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from iamd.settings import Settings
+
+if TYPE_CHECKING:
+    from iamd.bootstrap import Services
 
 DatabaseUrl = Annotated[
     str | None,
@@ -38,3 +43,19 @@ def settings(**flags: Any) -> Settings:
 def fail(message: str, code: int = 1) -> typer.Exit:
     typer.echo(f"iamd: {message}", err=True)
     return typer.Exit(code)
+
+
+@contextmanager
+def services_on(database_url: str | None, data_dir: Path | None) -> Iterator[Services]:
+    """The services on the database the options (or environment) name, closed afterwards; an
+    IAM error ends the command with its message."""
+    from iamd import bootstrap
+    from iamd.domain.errors import IamError
+
+    services = bootstrap.build(settings(database_url=database_url, data_dir=data_dir))
+    try:
+        yield services
+    except IamError as error:
+        raise fail(error.message) from None
+    finally:
+        services.close()

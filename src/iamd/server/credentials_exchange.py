@@ -15,25 +15,20 @@ that may only change its password).
 
 from __future__ import annotations
 
-import logging
-import time
-import uuid
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from iamd.domain import errors
 from iamd.service import signin
 from iamd.service.authn import Authenticator
 from iamd.service.console_credentials import exchange_console_session
 from iamd.service.context import Env
 
 from .api import bearer_token
-from .signin import RequestRefused, error_response, json_body
+from .signin import RequestRefused, json_body, json_endpoint
 
-log = logging.getLogger("iamd.signin")
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
@@ -45,30 +40,8 @@ class CredentialsExchange:
         self._authn = authenticator
 
     def routes(self) -> list[Route]:
-        return [Route("/session/credentials", self._exchange, methods=["POST"])]
-
-    async def _exchange(self, request: Request) -> Response:
-        started = time.perf_counter()
-        outcome: dict[str, object] = {"request_id": str(uuid.uuid4()), "path": request.url.path}
-        try:
-            response = await self._answer(request, outcome)
-        except signin.SignInError as error:
-            response = error_response(401, error.code, error.message)
-        except RequestRefused as error:
-            response = error_response(error.status, error.code, error.message)
-        except errors.IamError as error:
-            status = 403 if isinstance(error, errors.AccessDenied) else 400
-            response = error_response(status, error.code, error.message)
-        except Exception:
-            log.exception("unexpected failure",
-                          extra={"fields": {"request_id": outcome["request_id"]}})
-            response = error_response(500, "ServiceFailure",
-                              f"An internal error occurred (request {outcome['request_id']}).")
-        outcome["status"] = response.status_code
-        outcome["ms"] = round((time.perf_counter() - started) * 1000, 2)
-        response.headers["x-iamd-request-id"] = str(outcome["request_id"])
-        log.info("credentials", extra={"fields": outcome})
-        return response
+        exchange = json_endpoint(self._answer, log_message="credentials", clears_cookie=False)
+        return [Route("/session/credentials", exchange, methods=["POST"])]
 
     async def _answer(self, request: Request, outcome: dict[str, object]) -> Response:
         token = bearer_token({"authorization": request.headers.get("authorization", "")})

@@ -78,6 +78,52 @@ class _Token:
     from_cookie: bool
 
 
+def json_endpoint(
+    answer: Callable[[Request, dict[str, object]], Any], *, log_message: str,
+    clears_cookie: bool,
+) -> Callable[[Request], Any]:
+    """Wrap a JSON handler: every failure an error document, one log line per request
+    (never a password or token), and the slow-down of a failed sign-in awaited.
+    ``clears_cookie``: an invalid session also clears the session cookie."""
+
+    async def endpoint(request: Request) -> Response:
+        started = time.perf_counter()
+        outcome: dict[str, object] = {"request_id": str(uuid.uuid4()),
+                                      "path": request.url.path}
+        delay = 0.0
+        try:
+            response: Response = await answer(request, outcome)
+        except signin.SignInError as error:
+            delay = error.delay
+            response = error_response(_STATUS.get(type(error), 400), error.code, error.message)
+            if isinstance(error, signin.TooManyAttempts):
+                response.headers["retry-after"] = str(error.retry_after)
+            if clears_cookie and isinstance(error, signin.InvalidSession):
+                response.delete_cookie(COOKIE, path="/")
+        except RequestRefused as error:
+            response = error_response(error.status, error.code, error.message)
+        except errors.IamError as error:
+            status = 403 if isinstance(error, errors.AccessDenied) else 400
+            response = error_response(status, error.code, error.message)
+        except Exception:
+            log.exception("unexpected failure",
+                          extra={"fields": {"request_id": outcome["request_id"]}})
+            response = error_response(
+                500, "ServiceFailure",
+                f"An internal error occurred (request {outcome['request_id']}).",
+            )
+        outcome["status"] = response.status_code
+        outcome["ms"] = round((time.perf_counter() - started) * 1000, 2)
+        outcome["delay_ms"] = round(delay * 1000)
+        response.headers["x-iamd-request-id"] = str(outcome["request_id"])
+        log.info(log_message, extra={"fields": outcome})
+        if delay:
+            await asyncio.sleep(delay)
+        return response
+
+    return endpoint
+
+
 class SignInEndpoints:
     """The routes of sign-in, on the services of one server process."""
 
@@ -101,43 +147,7 @@ class SignInEndpoints:
     def _endpoint(
         self, answer: Callable[[Request, dict[str, object]], Any]
     ) -> Callable[[Request], Any]:
-        """Wrap a handler: every failure an error document, one log line per request
-        (never a password or token)."""
-
-        async def endpoint(request: Request) -> Response:
-            started = time.perf_counter()
-            outcome: dict[str, object] = {"request_id": str(uuid.uuid4()),
-                                          "path": request.url.path}
-            delay = 0.0
-            try:
-                response: Response = await answer(request, outcome)
-            except signin.SignInError as error:
-                delay = error.delay
-                response = error_response(_STATUS.get(type(error), 400), error.code, error.message)
-                if isinstance(error, signin.TooManyAttempts):
-                    response.headers["retry-after"] = str(error.retry_after)
-                if isinstance(error, signin.InvalidSession):
-                    response.delete_cookie(COOKIE, path="/")
-            except RequestRefused as error:
-                response = error_response(error.status, error.code, error.message)
-            except errors.IamError as error:
-                status = 403 if isinstance(error, errors.AccessDenied) else 400
-                response = error_response(status, error.code, error.message)
-            except Exception:
-                log.exception("unexpected failure",
-                              extra={"fields": {"request_id": outcome["request_id"]}})
-                response = error_response(500, "ServiceFailure",
-                                  f"An internal error occurred (request {outcome['request_id']}).")
-            outcome["status"] = response.status_code
-            outcome["ms"] = round((time.perf_counter() - started) * 1000, 2)
-            outcome["delay_ms"] = round(delay * 1000)
-            response.headers["x-iamd-request-id"] = str(outcome["request_id"])
-            log.info("signin", extra={"fields": outcome})
-            if delay:
-                await asyncio.sleep(delay)
-            return response
-
-        return endpoint
+        return json_endpoint(answer, log_message="signin", clears_cookie=True)
 
     # -- endpoints -------------------------------------------------------------------------
     async def _sign_in(self, request: Request, outcome: dict[str, object]) -> Response:

@@ -107,10 +107,21 @@ def principal_context(
         "aws:userid": user.id,
         "aws:PrincipalIsAWSService": "false",
     }
-    if tags:
-        context["aws:PrincipalTagKeys"] = tuple(tag.key for tag in tags)
+    context.update(principal_tag_context(tags))
+    return context
+
+
+def principal_tag_context(tags: Sequence[Tag]) -> dict[str, ContextValue]:
+    """aws:PrincipalTag/* (and the keys) from tags in order: a later tag (a session tag)
+    overrides an earlier one (the user's or role's) of the same key, whatever its case."""
+    merged: dict[str, Tag] = {}
     for tag in tags:
-        context[f"aws:PrincipalTag/{tag.key}"] = tag.value
+        merged[tag.key.lower()] = tag
+    context: dict[str, ContextValue] = {
+        f"aws:PrincipalTag/{tag.key}": tag.value for tag in merged.values()
+    }
+    if merged:
+        context["aws:PrincipalTagKeys"] = tuple(tag.key for tag in merged.values())
     return context
 
 

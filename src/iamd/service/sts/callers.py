@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from functools import lru_cache
 
 from iamd.domain import errors
-from iamd.domain.entities import Role, Tag, User
+from iamd.domain.entities import Role, User
 from iamd.policy import (
     CompiledPolicySet,
     Policy,
@@ -23,6 +23,7 @@ from ..authz import (
     managed_document,
     parsed,
     principal_context,
+    principal_tag_context,
     role_policies,
     user_policies,
 )
@@ -99,7 +100,7 @@ def _role_caller(
         "aws:PrincipalType": "AssumedRole",
         "aws:userid": f"{role.id}:{session_name}",
         "aws:PrincipalIsAWSService": "false",
-        **_tag_context([*tx.tags("role", role.id), *claims.tags]),
+        **principal_tag_context([*tx.tags("role", role.id), *claims.tags]),
     }
     if claims.source_identity:
         context["aws:SourceIdentity"] = claims.source_identity
@@ -128,24 +129,10 @@ def _federated_caller(
         "aws:userid": f"{claims.account_id}:{name}",
         "aws:PrincipalIsAWSService": "false",
         # The user's tags, overridden by session tags of the same key (as AWS documents).
-        **_tag_context([*(tx.tags("user", user.id) if user else ()), *claims.tags]),
+        **principal_tag_context([*(tx.tags("user", user.id) if user else ()), *claims.tags]),
     }
     return Caller(claims.account_id, principal, None, claims.access_key_id, compile_(policies),
                   context, version, facts, claims)
-
-
-def _tag_context(tags: Sequence[Tag]) -> dict[str, ContextValue]:
-    """aws:PrincipalTag/* from tags in order: a later tag (a session tag) overrides an earlier
-    one (the role's) of the same key, whatever its case."""
-    merged: dict[str, Tag] = {}
-    for tag in tags:
-        merged[tag.key.lower()] = tag
-    context: dict[str, ContextValue] = {
-        f"aws:PrincipalTag/{tag.key}": tag.value for tag in merged.values()
-    }
-    if merged:
-        context["aws:PrincipalTagKeys"] = tuple(tag.key for tag in merged.values())
-    return context
 
 
 def session_policy(env: Env, tx: Transaction, claims: SessionClaims) -> Policy | None:
