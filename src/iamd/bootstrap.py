@@ -19,7 +19,7 @@ from iamd.crypto.sealing import AesGcmSealer, key_from_text, load_or_create_key
 from iamd.crypto.signing import HmacSigner
 from iamd.domain.entities import AWS_ACCOUNT, ManagedPolicy, PolicyVersion
 from iamd.server.api import Api, ApiConfig
-from iamd.server.app import AsgiApp, create_app
+from iamd.server.app import IamdApp, create_app
 from iamd.service.authn import Authenticator
 from iamd.service.context import AwsPolicy, Env, SignInLimits
 from iamd.service.ports import SystemClock, SystemRandom
@@ -100,7 +100,7 @@ def build(settings: Settings) -> Services:
     return Services(env, Authenticator(env), settings)
 
 
-def app(services: Services) -> AsgiApp:
+def app(services: Services) -> IamdApp:
     """The ASGI application of ``iamd serve``."""
     settings = services.settings
     config = ApiConfig(

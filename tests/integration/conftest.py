@@ -96,14 +96,16 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     @classmethod
-    def start(cls, database: Database, tmp: Path, *extra: str) -> Server:
+    def start(cls, database: Database, tmp: Path, *extra: str,
+              env: dict[str, str] | None = None) -> Server:
         port = free_port()
         tag = secrets.token_hex(3)
         log_path, stdout_path = tmp / f"server-{tag}.log", tmp / f"server-{tag}.out"
         with open(log_path, "wb") as log, open(stdout_path, "wb") as out:
             process = subprocess.Popen(
                 [IAMD, "serve", "--port", str(port), *database.args(), *extra],
-                stdout=out, stderr=log, env={**os.environ, "IAMD_LOG_LEVEL": "info"},
+                stdout=out, stderr=log,
+                env={**os.environ, "IAMD_LOG_LEVEL": "info", **(env or {})},
             )
         server = cls(database, port, process, log_path, stdout_path)
         server.wait_ready()

@@ -12,7 +12,7 @@ from iamd.settings import Settings
 from ._options import DatabaseUrl, DataDir, fail, settings
 
 if TYPE_CHECKING:
-    from iamd.server.app import AsgiApp
+    from iamd.server.app import IamdApp
     from iamd.service import accounts
 
 db_app = typer.Typer(no_args_is_help=True, help="The database schema.")
@@ -37,6 +37,7 @@ def serve(
 
     from iamd import bootstrap
     from iamd.domain.errors import IamError
+    from iamd.server.http import ApiHttpProtocol
     from iamd.server.logs import configure_logging
     from iamd.service import accounts
 
@@ -57,10 +58,10 @@ def serve(
     if config.workers > 1:
         os.environ.update(_as_environment(config))
         uvicorn.run("iamd.cli._server:worker_app", factory=True, workers=config.workers,
-                    **_UVICORN, host=config.host, port=config.port)
+                    **_UVICORN, http=ApiHttpProtocol, host=config.host, port=config.port)
     else:
-        uvicorn.run(bootstrap.app(bootstrap.build(config)), **_UVICORN, host=config.host,
-                    port=config.port)
+        uvicorn.run(bootstrap.app(bootstrap.build(config)), **_UVICORN, http=ApiHttpProtocol,
+                    host=config.host, port=config.port)
 
 
 # iamd reads X-Forwarded-For itself, and only from IAMD_TRUSTED_PROXIES: uvicorn's own proxy
@@ -73,7 +74,7 @@ _UVICORN: dict[str, Any] = {
 }
 
 
-def worker_app() -> AsgiApp:
+def worker_app() -> IamdApp:
     """The app of one worker process of ``serve --workers N`` (settings from IAMD_*)."""
     from iamd import bootstrap
     from iamd.server.logs import configure_logging

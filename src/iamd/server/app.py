@@ -1,9 +1,10 @@
 """The ASGI application: `create_app` builds it; no module-level state.
 
-The AWS API (``POST /``, and ``GET /`` for presigned URLs) is answered by a small ASGI
-handler of its own: it is every request's path, and Starlette's routing and middleware
-would cost more than the work behind it. Everything else (``/healthz``, sign-in, later the
-console) is a Starlette application.
+The AWS API (``POST /``, and ``GET /`` for presigned URLs) is answered by `ApiEndpoint`, not
+by Starlette: it is every request's path, and Starlette's routing and middleware would cost
+more than the work behind it. `iamd.server.http.ApiHttpProtocol` answers most API requests
+straight from the HTTP parser, through the same endpoint; the rest come here as ASGI.
+Everything else (``/healthz``, sign-in, later the console) is a Starlette application.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
@@ -36,7 +38,7 @@ AsgiApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # An oversized body is read and dropped up to this many times the limit before the answer,
 # so that the client sees the 413 rather than a connection reset mid-upload.
-_DRAIN_FACTOR = 16
+DRAIN_FACTOR = 16
 _API_METHODS = {"GET", "POST"}
 # Operations that hash a password (Argon2id: tens of milliseconds of CPU and 64 MiB) run on a
 # small pool of threads of their own, so that the event loop keeps answering other requests
@@ -75,14 +77,119 @@ class RequestIds:
                 f"{digits[17:20]}-{digits[20:]}")
 
 
-def create_app(api: Api, *, max_body_bytes: int) -> AsgiApp:
+@dataclass(frozen=True, slots=True)
+class ApiAnswer:
+    status: int
+    headers: tuple[tuple[bytes, bytes], ...]
+    body: bytes
+    log_fields: Mapping[str, object] | None  # None: nothing to log (the request was refused)
+
+
+class ApiEndpoint:
+    """The AWS API path: `serves` says which requests are its own, `answer` answers one whose
+    body was read whole, `answered` takes note once the answer is on its way."""
+
+    def __init__(self, api: Api, hashing: ThreadPoolExecutor, lines: RequestLines,
+                 max_body_bytes: int) -> None:
+        self._api = api
+        self._hashing = hashing
+        self._lines = lines
+        self._ids = RequestIds()
+        self.max_body_bytes = max_body_bytes
+
+    @staticmethod
+    def serves(method: str, path: str) -> bool:
+        return path == "/" and method in _API_METHODS
+
+    @staticmethod
+    def hashes_password(query: bytes, body: bytes) -> bool:
+        """Whether the request may take tens of milliseconds (`HASHING_THREADS`)."""
+        return bool(_HASHING_ACTION.search(body) or _HASHING_ACTION.search(query))
+
+    @staticmethod
+    def request(method: str, raw_path: bytes, query: bytes,
+                headers: list[tuple[bytes, bytes]], body: bytes,
+                client: tuple[str, int] | None, scheme: str) -> HttpRequest:
+        return HttpRequest(
+            method=method,
+            path=raw_path.decode("latin-1") or "/",
+            query=query.decode("latin-1"),
+            headers=_headers(headers),
+            body=body,
+            peer=client[0] if client else "",
+            scheme=scheme,
+        )
+
+    def answer(self, request: HttpRequest) -> ApiAnswer:
+        """Answer on the calling thread (the event loop's, unless `hashes_password`)."""
+        request_id = self._ids.next()
+        response = self._api.handle(request, request_id)
+        return _answer(response.status, response.body, request_id, response.log_fields)
+
+    def too_large(self) -> ApiAnswer:
+        request_id = self._ids.next()
+        error = wire_errors.RequestEntityTooLarge(self.max_body_bytes)
+        status, body = wire_errors.render_error(error, "iam", request_id)
+        return _answer(status, body, request_id, None)
+
+    def answered(self, answer: ApiAnswer) -> None:
+        """After the answer is written: the client does not wait for its log line."""
+        if answer.log_fields is not None:
+            self._lines.add(answer.log_fields)
+
+    async def asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = await _read_body(receive, self.max_body_bytes)
+        if body is None:
+            answer = self.too_large()
+        else:
+            query = scope.get("query_string", b"")
+            request = self.request(scope["method"], scope.get("raw_path", b"/"), query,
+                                   scope["headers"], body, scope.get("client"),
+                                   scope.get("scheme", "http"))
+            if self.hashes_password(query, body):
+                loop = asyncio.get_running_loop()
+                answer = await loop.run_in_executor(self._hashing, self.answer, request)
+            else:
+                answer = self.answer(request)
+        try:
+            await send({"type": "http.response.start", "status": answer.status,
+                        "headers": list(answer.headers)})
+            await send({"type": "http.response.body", "body": answer.body})
+        finally:
+            self.answered(answer)
+
+
+def _answer(status: int, body: bytes, request_id: str,
+            log_fields: Mapping[str, object] | None) -> ApiAnswer:
+    headers = (
+        (b"content-type", b"text/xml"),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-amzn-requestid", request_id.encode()),
+    )
+    return ApiAnswer(status, headers, body, log_fields)
+
+
+class IamdApp:
+    """The ASGI application of ``iamd serve``; `api_endpoint` is for `ApiHttpProtocol`."""
+
+    def __init__(self, api_endpoint: ApiEndpoint, other: AsgiApp) -> None:
+        self.api_endpoint = api_endpoint
+        self._other = other
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.api_endpoint.serves(scope["method"], scope["path"]):
+            await self.api_endpoint.asgi(scope, receive, send)
+        else:
+            await self._other(scope, receive, send)
+
+
+def create_app(api: Api, *, max_body_bytes: int) -> IamdApp:
     hashing = ThreadPoolExecutor(HASHING_THREADS, thread_name_prefix="iamd-hashing")
 
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     lines = api.request_lines()
-    ids = RequestIds()
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -93,57 +200,7 @@ def create_app(api: Api, *, max_body_bytes: int) -> AsgiApp:
     exchange = CredentialsExchange(api.env, api.authenticator)
     other = Starlette(routes=[Route("/healthz", healthz, methods=["GET"]), *signin.routes(),
                               *exchange.routes()], lifespan=lifespan)
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] == "/" and scope["method"] in _API_METHODS:
-            await _aws_api(api, hashing, lines, ids.next(), max_body_bytes, scope, receive, send)
-        else:
-            await other(scope, receive, send)
-
-    return app
-
-
-async def _aws_api(
-    api: Api, hashing: ThreadPoolExecutor, lines: RequestLines, request_id: str, limit: int,
-    scope: Scope, receive: Receive, send: Send,
-) -> None:
-    body = await _read_body(receive, limit)
-    response = None
-    if body is None:
-        error = wire_errors.RequestEntityTooLarge(limit)
-        status, payload = wire_errors.render_error(error, "iam", request_id)
-    else:
-        client = scope.get("client")
-        query = scope.get("query_string", b"")
-        request = HttpRequest(
-            method=scope["method"],
-            path=scope.get("raw_path", b"/").decode("latin-1") or "/",
-            query=query.decode("latin-1"),
-            headers=_headers(scope["headers"]),
-            body=body,
-            peer=client[0] if client else "",
-            scheme=scope.get("scheme", "http"),
-        )
-        if _HASHING_ACTION.search(body) or _HASHING_ACTION.search(query):
-            loop = asyncio.get_running_loop()
-            response = await loop.run_in_executor(hashing, api.handle, request, request_id)
-        else:
-            response = api.handle(request, request_id)
-        status, payload = response.status, response.body
-    try:
-        await send({
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"text/xml"),
-                (b"content-length", str(len(payload)).encode()),
-                (b"x-amzn-requestid", request_id.encode()),
-            ],
-        })
-        await send({"type": "http.response.body", "body": payload})
-    finally:
-        if response is not None:  # after the answer: the client does not wait for it
-            lines.add(response.log_fields)
+    return IamdApp(ApiEndpoint(api, hashing, lines, max_body_bytes), other)
 
 
 def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -168,7 +225,7 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
         chunk = message.get("body", b"")
         more = message.get("more_body", False)
         size += len(chunk)
-        if size > limit * _DRAIN_FACTOR:
+        if size > limit * DRAIN_FACTOR:
             return None
         if size <= limit:
             chunks.append(chunk)
