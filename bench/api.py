@@ -399,6 +399,53 @@ def start_moto(workdir: Path) -> Server:
     return server
 
 
+# What the null server answers to every request: a GetUser that boto3 parses in full.
+NULL_ANSWER = (
+    '<GetUserResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetUserResult><User>'
+    f'<Path>/</Path><UserName>{OPERATOR}</UserName><UserId>AIDAEXAMPLEEXAMPLE000</UserId>'
+    f'<Arn>arn:aws:iam::{ACCOUNT}:user/{OPERATOR}</Arn><CreateDate>2026-01-01T00:00:00Z'
+    '</CreateDate></User></GetUserResult><ResponseMetadata><RequestId>'
+    '00000000-0000-4000-8000-000000000000</RequestId></ResponseMetadata></GetUserResponse>'
+).encode()
+
+
+def serve_null(port: int) -> None:
+    """A server that answers every request with `NULL_ANSWER` at once (httptools on uvloop,
+    what iamd's server runs on): what the clients alone can reach."""
+    import asyncio
+
+    import httptools
+    import uvloop
+
+    response = (b"HTTP/1.1 200 OK\r\ncontent-type: text/xml\r\ncontent-length: %d\r\n\r\n"
+                % len(NULL_ANSWER)) + NULL_ANSWER
+
+    class Answer(asyncio.Protocol):
+        def connection_made(self, transport: Any) -> None:
+            self.transport = transport
+            self.parser = httptools.HttpRequestParser(self)
+
+        def data_received(self, data: bytes) -> None:
+            self.parser.feed_data(data)
+
+        def on_message_complete(self) -> None:
+            self.transport.write(response)
+
+    async def run() -> None:
+        server = await asyncio.get_running_loop().create_server(Answer, HOST, port)
+        await server.serve_forever()
+
+    uvloop.run(run())
+
+
+def start_null(workdir: Path) -> Server:
+    port = free_port()
+    command = [sys.executable, str(Path(__file__).resolve()), "--null-server", str(port)]
+    server = spawn("null", command, workdir / "null.log", port, random_credentials())
+    wait_ready(server, "/", lambda status: status == 200)
+    return server
+
+
 def iamd_executable(option: str | None) -> list[str]:
     if option:
         return shlex.split(option)
@@ -823,6 +870,21 @@ def run_matrix(servers: dict[str, tuple[Server, Fixture]], args: argparse.Namesp
     return table
 
 
+def client_ceilings(table: dict[Key, dict[str, Result]], null: Server, fixture: Fixture,
+                    args: argparse.Namespace) -> None:
+    """GetUser against the null server, which answers at once: the most any server could
+    reach with these clients on this machine, and so the highest ratio to moto there is."""
+    print("client ceilings: GetUser against a server that answers at once (bench/api.py "
+          "serve_null), and what that server's ratio to moto would be:")
+    for clients in args.clients:
+        for kind in args.kinds:
+            moto = table[("GetUser", clients, kind)]["moto"]
+            ceiling = Result([measure(null, fixture, "GetUser", clients, kind, args.duration)
+                              for _ in range(args.runs)])
+            print(f"  {clients} client{'s' if clients > 1 else ' '} {kind:<5} | "
+                  f"{describe(ceiling, 'GetUser')} | at most {ratio(ceiling, moto):.1f}x moto")
+
+
 def print_line(key: Key, results: dict[str, Result]) -> None:
     operation, clients, kind = key
     iamd, moto = results.get("iamd"), results.get("moto")
@@ -1024,6 +1086,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--iamd-command", help="how to run iamd (default: the venv's `iamd`)")
     parser.add_argument("--iamd-workers", type=int, help="passed to `iamd serve --workers`")
     parser.add_argument("--iamd-args", help="extra arguments for `iamd serve`")
+    parser.add_argument("--null-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.clients = [int(n) for n in args.clients.split(",") if n.strip()]
     args.kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
@@ -1043,6 +1106,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.null_server:
+        serve_null(args.null_server)
+        return 0
     check_signer()
     chosen = ("iamd", "moto") if args.only == "both" else (args.only,)
     matrix: tuple[str, ...] = () if args.scale_only else chosen
@@ -1061,6 +1127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for note in check_behaviour(*servers[name]):
                     print(f"  {name}: {note}")
             table = run_matrix(servers, args) if servers else {}
+            if "GetUser" in args.operations and "moto" in servers and "iamd" in servers:
+                null = start_null(workdir)
+                started.append(null)
+                client_ceilings(table, null, servers["iamd"][1], args)
         finally:
             for server in started:
                 server.stop()
