@@ -181,12 +181,12 @@ def delete_user(env: Env, call: Call, user_name: str) -> None:
     # No version bump: a user can only be deleted once it holds no credentials and no
     # policies (see _refuse_if_in_use), so no cached caller is it or depends on it.
     with writing(env, call, authorization_unchanged=True) as tx:
-        user = find_user(tx, call, user_name)
-        if user is None:
+        found = tx.user_with_tags(call.account_id, user_name, TAG_KIND)
+        if found is None:
             authorize(call, "iam:DeleteUser", user_arn(call, user_name))
             raise missing(user_name)
-        tags = tx.tags(TAG_KIND, user.id)
-        authorize(call, "iam:DeleteUser", user.arn, user_context(tx, user, tags))
+        user, tags = found
+        authorize(call, "iam:DeleteUser", user.arn, _context_of(user, tags))
         held = tx.user_holdings(call.account_id, user.id)
         _refuse_if_in_use(held)
         if tags:
