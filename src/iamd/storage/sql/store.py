@@ -195,7 +195,8 @@ class SqlTransaction:
                 exists().where(i.c.owner_kind == bindparam("kind"), i.c.owner_id == user),
                 exists().where(s.signing_certificates.c.user_id == user),
                 exists().where(s.ssh_public_keys.c.user_id == user),
-                exists().where(s.login_profiles.c.user_id == user),
+                # A user's profile has the user's id for its own: found by primary key.
+                exists().where(s.login_profiles.c.id == user, s.login_profiles.c.user_id == user),
                 exists().where(s.mfa_devices.c.user_id == user),
                 exists().where(s.used_passwords.c.account_id == bindparam("account_id"),
                                s.used_passwords.c.user_id == user),
