@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from iamd.domain import errors
 from iamd.domain.entities import ConsoleSession, UsedPassword
+from iamd.domain.quotas import Quotas
 from iamd.service.iam import access_keys, users
 
 from .conftest import ACCOUNT, NOW, Callers
@@ -34,6 +36,20 @@ def test_create_get_list_delete(callers: Callers) -> None:
     users.delete_user(env, root, "alice")
     with pytest.raises(errors.NoSuchEntity, match="The user with name alice cannot be found"):
         users.get_user(env, root, "alice")
+
+
+def test_create_user_at_the_quota_says_an_existing_name_exists(callers: Callers) -> None:
+    env = replace(callers.env, quotas=Quotas(users_per_account=2))
+    root = callers.root()
+    users.create_user(env, root, "alice")
+    with pytest.raises(errors.EntityAlreadyExists, match="User with name ALICE already exists"):
+        users.create_user(env, root, "ALICE")
+    users.create_user(env, root, "bob")
+    with pytest.raises(errors.EntityAlreadyExists, match="User with name Bob already exists"):
+        users.create_user(env, root, "Bob")
+    with pytest.raises(errors.LimitExceeded, match="UsersPerAccount: 2"):
+        users.create_user(env, root, "carol")
+    assert [u.name for u in users.list_users(env, root).items] == ["alice", "bob"]
 
 
 def test_delete_user_removes_its_password_history_and_console_sessions(

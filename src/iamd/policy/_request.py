@@ -62,8 +62,10 @@ def normalize_context(context: Mapping[str, object]) -> dict[str, ContextValue]:
     """
     normalized: dict[str, ContextValue] = {}
     for key, value in context.items():
-        if isinstance(value, list | tuple):
-            normalized[sys.intern(key.lower())] = tuple(_scalar_text(item) for item in value)
+        if isinstance(value, str):  # the common case, tested first
+            normalized[sys.intern(key.lower())] = value
+        elif isinstance(value, list | tuple):
+            normalized[sys.intern(key.lower())] = tuple(map(_scalar_text, value))
         else:
             normalized[sys.intern(key.lower())] = _scalar_text(value)
     return normalized

@@ -228,9 +228,8 @@ def _parse_amz_date(text: str) -> datetime:
     try:
         if not _AMZ_DATE.fullmatch(text):
             raise ValueError(text)
-        numbers = (text[0:4], text[4:6], text[6:8], text[9:11], text[11:13], text[13:15])
-        year, month, day, hour, minute, second = map(int, numbers)
-        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+        # The basic format, checked above, is one that fromisoformat reads (as UTC).
+        return datetime.fromisoformat(text)
     except ValueError:
         raise IncompleteSignature(
             f"Date must be in ISO-8601 'basic format'. Got '{text}'. "

@@ -16,7 +16,7 @@ from iamd.domain.entities import (
     User,
 )
 from iamd.domain.identifiers import IdPrefix
-from iamd.storage.api import Transaction, UserHoldings
+from iamd.storage.api import DuplicateEntity, Transaction, UserHoldings
 
 from ..authz import ContextValue, authorize
 from ..context import Call, Env
@@ -56,6 +56,10 @@ class UserView:
 
 def missing(name: str) -> errors.NoSuchEntity:
     return errors.NoSuchEntity(f"The user with name {name} cannot be found.")
+
+
+def _already_exists(name: str) -> errors.EntityAlreadyExists:
+    return errors.EntityAlreadyExists(f"User with name {name} already exists.")
 
 
 def caller_user_name(call: Call) -> str:
@@ -125,9 +129,9 @@ def create_user(
             authorize(call, "iam:TagUser", arn, context)
         if permissions_boundary:
             checked_boundary(env, tx, call, permissions_boundary)
-        if find_user(tx, call, user_name) is not None:
-            raise errors.EntityAlreadyExists(f"User with name {user_name} already exists.")
         if tx.count(User, call.account_id) >= env.quotas.users_per_account:
+            if find_user(tx, call, user_name) is not None:  # that error comes first
+                raise _already_exists(user_name)
             raise errors.LimitExceeded(
                 f"Cannot exceed quota for UsersPerAccount: {env.quotas.users_per_account}"
             )
@@ -135,7 +139,10 @@ def create_user(
             call.account_id, new_id(env, IdPrefix.USER), user_name, path, call.request.now,
             permissions_boundary,
         )
-        tx.add(user)
+        try:
+            tx.add(user)
+        except DuplicateEntity:  # the unique name (writers of an account take turns)
+            raise _already_exists(user_name) from None
         if new_tags:
             merge_tags(env, tx, call, TAG_KIND, user.id, new_tags)
     return UserView(call.account_id, user, new_tags)
@@ -181,12 +188,12 @@ def delete_user(env: Env, call: Call, user_name: str) -> None:
     # No version bump: a user can only be deleted once it holds no credentials and no
     # policies (see _refuse_if_in_use), so no cached caller is it or depends on it.
     with writing(env, call, authorization_unchanged=True) as tx:
-        user = find_user(tx, call, user_name)
-        if user is None:
+        found = tx.user_with_tags(call.account_id, user_name, TAG_KIND)
+        if found is None:
             authorize(call, "iam:DeleteUser", user_arn(call, user_name))
             raise missing(user_name)
-        tags = tx.tags(TAG_KIND, user.id)
-        authorize(call, "iam:DeleteUser", user.arn, user_context(tx, user, tags))
+        user, tags = found
+        authorize(call, "iam:DeleteUser", user.arn, _context_of(user, tags))
         held = tx.user_holdings(call.account_id, user.id)
         _refuse_if_in_use(held)
         if tags:

@@ -70,6 +70,11 @@ class SqlTransaction:
         names = [column[0] for column in cursor.description]
         return from_rows(kind, names, cursor.fetchall())
 
+    def _entity(self, kind: type[Any], key: str, build: Build, **params: Any) -> Any:
+        """The entity of the first row, or None."""
+        found = self._entities(kind, key, build, **params)
+        return found[0] if found else None
+
     def _scalars(self, key: str, build: Build, **params: Any) -> list[Any]:
         return [row[0] for row in self._run(key, build, **params).fetchall()]
 
@@ -112,18 +117,16 @@ class SqlTransaction:
 
     def get(self, kind: type[Any], account_id: str, name: str) -> Any:
         table = table_of(kind)
-        rows = self._rows(
-            f"get:{table.name}",
+        return self._entity(
+            kind, f"get:{table.name}",
             lambda: select(table).where(*_where(table, ["account_id", "name_key"])),
             w_account_id=account_id, w_name_key=name.lower(),
         )
-        return from_row(kind, rows[0]) if rows else None
 
     def get_by_id(self, kind: type[Any], entity_id: str) -> Any:
         table = table_of(kind)
-        rows = self._rows(f"get_by_id:{table.name}",
-                          lambda: select(table).where(*_where(table, ["id"])), w_id=entity_id)
-        return from_row(kind, rows[0]) if rows else None
+        return self._entity(kind, f"get_by_id:{table.name}",
+                            lambda: select(table).where(*_where(table, ["id"])), w_id=entity_id)
 
     def find(self, kind: type[Any], account_id: str, **equal: Any) -> list[Any]:
         table = table_of(kind)
@@ -192,7 +195,8 @@ class SqlTransaction:
                 exists().where(i.c.owner_kind == bindparam("kind"), i.c.owner_id == user),
                 exists().where(s.signing_certificates.c.user_id == user),
                 exists().where(s.ssh_public_keys.c.user_id == user),
-                exists().where(s.login_profiles.c.user_id == user),
+                # A user's profile has the user's id for its own: found by primary key.
+                exists().where(s.login_profiles.c.id == user, s.login_profiles.c.user_id == user),
                 exists().where(s.mfa_devices.c.user_id == user),
                 exists().where(s.used_passwords.c.account_id == bindparam("account_id"),
                                s.used_passwords.c.user_id == user),
@@ -361,13 +365,15 @@ class SqlTransaction:
                 tagged
             ).where(*_where(u, ["account_id", "name_key"])).order_by(t.c.position)
 
-        rows = self._rows("user_with_tags", build, w_account_id=account_id,
-                          w_name_key=name.lower(), tag_kind=tag_kind)
+        cursor = self._run("user_with_tags", build, w_account_id=account_id,
+                           w_name_key=name.lower(), tag_kind=tag_kind)
+        names = [column[0] for column in cursor.description]
+        rows = cursor.fetchall()
         if not rows:
             return None
-        tags = [Tag(row["tag_key"], row["tag_value"]) for row in rows
-                if row["tag_key"] is not None]
-        return from_row(User, rows[0]), tags
+        key_at, value_at = names.index("tag_key"), names.index("tag_value")
+        tags = [Tag(row[key_at], row[value_at]) for row in rows if row[key_at] is not None]
+        return from_rows(User, names, rows[:1])[0], tags
 
     def put_tags(
         self, account_id: str, resource_kind: str, resource_id: str, tags: Sequence[Tag]
@@ -422,16 +428,19 @@ class SqlTransaction:
     # -- access keys (the request path) --------------------------------------------------------
     def access_key(self, key_id: str) -> tuple[AccessKey, int] | None:
         k, a = s.access_keys, s.accounts
-        rows = self._rows(
+        cursor = self._run(
             "access_key",
             lambda: select(k, a.c.version).join(a, a.c.id == k.c.account_id).where(
                 *_where(k, ["id"])
             ),
             w_id=key_id,
         )
+        names = [column[0] for column in cursor.description]
+        rows = cursor.fetchall()
         if not rows:
             return None
-        return from_row(AccessKey, rows[0]), int(rows[0]["version"])
+        # The key's columns, then the account's version.
+        return from_rows(AccessKey, names, rows)[0], int(rows[0][-1])
 
     # -- accounts ---------------------------------------------------------------------------
     def account_version(self, account_id: str) -> int | None:
