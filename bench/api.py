@@ -24,6 +24,11 @@ every completed call over the common window; p50/p99 are nearest-rank percentile
 call's time (perf_counter_ns). Each figure is the median of ``--runs`` runs; iamd and moto
 alternate run by run. The ratio is iamd req/s over moto req/s.
 
+Client ceilings (when both servers run): GetUser, ListUsers and CreateUser+DeleteUser again,
+against a replay server that answers each call at once with iamd's recorded answer to it.
+What the clients reach there is the most any server could reach with them on this machine,
+and its ratio to moto the highest ratio any server could show.
+
 The scale test (``--database-url``, skipped without it or with ``--skip-scale``; alone with
 ``--scale-only``) creates a scratch PostgreSQL database on that server, runs a second iamd on
 it, measures GetUser at 1,000 users, loads ``--scale`` users and ``--scale-policies`` policies
@@ -399,49 +404,75 @@ def start_moto(workdir: Path) -> Server:
     return server
 
 
-# What the null server answers to every request: a GetUser that boto3 parses in full.
-NULL_ANSWER = (
-    '<GetUserResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetUserResult><User>'
-    f'<Path>/</Path><UserName>{OPERATOR}</UserName><UserId>AIDAEXAMPLEEXAMPLE000</UserId>'
-    f'<Arn>arn:aws:iam::{ACCOUNT}:user/{OPERATOR}</Arn><CreateDate>2026-01-01T00:00:00Z'
-    '</CreateDate></User></GetUserResult><ResponseMetadata><RequestId>'
-    '00000000-0000-4000-8000-000000000000</RequestId></ResponseMetadata></GetUserResponse>'
-).encode()
+def record_answers(server: Server, fixture: Fixture, workdir: Path) -> Path:
+    """iamd's own answers to the measured calls, kept for `serve_replay` (a JSON file of
+    {"Action PathPrefix": body})."""
+    client = RawClient(server.port, fixture.caller)
+    name = f"bench-replay-{secrets.token_hex(3)}"
+    calls = {
+        "GetUser": {"UserName": fixture.user_names[0]},
+        "CreateUser": {"UserName": name},
+        "DeleteUser": {"UserName": name},
+        f"ListUsers {SMALL_PREFIX}": {"PathPrefix": SMALL_PREFIX, "MaxItems": "1000"},
+        f"ListUsers {LIST_PREFIX}": {"PathPrefix": LIST_PREFIX, "MaxItems": "1000"},
+    }
+    answers = {}
+    for key, params in calls.items():
+        status, body = client.call(key.split(" ")[0], **params)
+        if status != 200:
+            raise RuntimeError(f"recording {key}: {status} {body[:200]!r}")
+        answers[key] = body.decode()
+    client.close()
+    path = workdir / "answers.json"
+    path.write_text(json.dumps(answers))
+    return path
 
 
-def serve_null(port: int) -> None:
-    """A server that answers every request with `NULL_ANSWER` at once (httptools on uvloop,
-    what iamd's server runs on): what the clients alone can reach."""
+def serve_replay(port: int, answers_path: str) -> None:
+    """A server that answers each call at once with iamd's recorded answer to it (httptools
+    on uvloop, what iamd's server runs on): what the clients alone can reach."""
     import asyncio
 
     import httptools
     import uvloop
 
-    response = (b"HTTP/1.1 200 OK\r\ncontent-type: text/xml\r\ncontent-length: %d\r\n\r\n"
-                % len(NULL_ANSWER)) + NULL_ANSWER
+    answers = {
+        key: (b"HTTP/1.1 200 OK\r\ncontent-type: text/xml\r\ncontent-length: %d\r\n\r\n"
+              % len(body.encode())) + body.encode()
+        for key, body in json.loads(Path(answers_path).read_text()).items()
+    }
 
-    class Answer(asyncio.Protocol):
+    class Replay(asyncio.Protocol):
         def connection_made(self, transport: Any) -> None:
             self.transport = transport
             self.parser = httptools.HttpRequestParser(self)
+            self.body = b""
 
         def data_received(self, data: bytes) -> None:
             self.parser.feed_data(data)
 
+        def on_body(self, body: bytes) -> None:
+            self.body += body
+
         def on_message_complete(self) -> None:
-            self.transport.write(response)
+            form = urllib.parse.parse_qs(self.body.decode())
+            self.body = b""
+            action = form.get("Action", ["GetUser"])[0]
+            prefix = form.get("PathPrefix", [""])[0]
+            self.transport.write(answers.get(f"{action} {prefix}".strip(), answers["GetUser"]))
 
     async def run() -> None:
-        server = await asyncio.get_running_loop().create_server(Answer, HOST, port)
+        server = await asyncio.get_running_loop().create_server(Replay, HOST, port)
         await server.serve_forever()
 
     uvloop.run(run())
 
 
-def start_null(workdir: Path) -> Server:
+def start_replay(workdir: Path, answers: Path) -> Server:
     port = free_port()
-    command = [sys.executable, str(Path(__file__).resolve()), "--null-server", str(port)]
-    server = spawn("null", command, workdir / "null.log", port, random_credentials())
+    command = [sys.executable, str(Path(__file__).resolve()), "--replay-server", str(port),
+               str(answers)]
+    server = spawn("replay", command, workdir / "replay.log", port, random_credentials())
     wait_ready(server, "/", lambda status: status == 200)
     return server
 
@@ -870,19 +901,25 @@ def run_matrix(servers: dict[str, tuple[Server, Fixture]], args: argparse.Namesp
     return table
 
 
-def client_ceilings(table: dict[Key, dict[str, Result]], null: Server, fixture: Fixture,
+REPLAYED = ("GetUser", "ListUsers100", "ListUsers1000", "CreateDeleteUser")
+
+
+def client_ceilings(table: dict[Key, dict[str, Result]], replay: Server, fixture: Fixture,
                     args: argparse.Namespace) -> None:
-    """GetUser against the null server, which answers at once: the most any server could
+    """The calls against the replay server, which answers at once: the most any server could
     reach with these clients on this machine, and so the highest ratio to moto there is."""
-    print("client ceilings: GetUser against a server that answers at once (bench/api.py "
-          "serve_null), and what that server's ratio to moto would be:")
-    for clients in args.clients:
-        for kind in args.kinds:
-            moto = table[("GetUser", clients, kind)]["moto"]
-            ceiling = Result([measure(null, fixture, "GetUser", clients, kind, args.duration)
-                              for _ in range(args.runs)])
-            print(f"  {clients} client{'s' if clients > 1 else ' '} {kind:<5} | "
-                  f"{describe(ceiling, 'GetUser')} | at most {ratio(ceiling, moto):.1f}x moto")
+    print("client ceilings: the same calls against a server that answers at once with "
+          "iamd's recorded answers (serve_replay): the highest ratio to moto any server "
+          "could reach with these clients here")
+    for (operation, clients, kind), results in table.items():
+        moto = results.get("moto")
+        if operation not in REPLAYED or moto is None:
+            continue
+        ceiling = Result([measure(replay, fixture, operation, clients, kind, args.duration)
+                          for _ in range(args.runs)])
+        print(f"{LABELS[operation]:<18} {clients} client{'s' if clients > 1 else ' '} "
+              f"{kind:<5} | replay {describe(ceiling, operation)} | "
+              f"at most {ratio(ceiling, moto):.1f}x moto", flush=True)
 
 
 def print_line(key: Key, results: dict[str, Result]) -> None:
@@ -1086,7 +1123,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--iamd-command", help="how to run iamd (default: the venv's `iamd`)")
     parser.add_argument("--iamd-workers", type=int, help="passed to `iamd serve --workers`")
     parser.add_argument("--iamd-args", help="extra arguments for `iamd serve`")
-    parser.add_argument("--null-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--replay-server", nargs=2, metavar=("PORT", "ANSWERS"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.clients = [int(n) for n in args.clients.split(",") if n.strip()]
     args.kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
@@ -1106,8 +1144,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.null_server:
-        serve_null(args.null_server)
+    if args.replay_server:
+        serve_replay(int(args.replay_server[0]), args.replay_server[1])
         return 0
     check_signer()
     chosen = ("iamd", "moto") if args.only == "both" else (args.only,)
@@ -1127,10 +1165,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for note in check_behaviour(*servers[name]):
                     print(f"  {name}: {note}")
             table = run_matrix(servers, args) if servers else {}
-            if "GetUser" in args.operations and "moto" in servers and "iamd" in servers:
-                null = start_null(workdir)
-                started.append(null)
-                client_ceilings(table, null, servers["iamd"][1], args)
+            if "moto" in servers and "iamd" in servers:
+                answers = record_answers(*servers["iamd"], workdir)
+                replay = start_replay(workdir, answers)
+                started.append(replay)
+                client_ceilings(table, replay, servers["iamd"][1], args)
         finally:
             for server in started:
                 server.stop()
