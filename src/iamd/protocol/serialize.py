@@ -37,6 +37,10 @@ def _replace_special(match: re.Match[str]) -> str:
 def xml_escape(text: Any) -> str:
     """``text`` as XML character data that parses back to the same string."""
     string = text if type(text) is str else str(text)
+    # Printable text without &, < or > needs nothing (isprintable is False for every control
+    # character, surrogate and noncharacter): a quicker test than the expression's search.
+    if string.isprintable() and "&" not in string and "<" not in string and ">" not in string:
+        return string
     if _SPECIAL.search(string) is None:
         return string
     return _SPECIAL.sub(_replace_special, string)
@@ -50,9 +54,11 @@ def format_timestamp(value: datetime) -> str:
             raise ValueError(f"timestamp {value!r} has no time zone")
         if offset:
             value = value.astimezone(UTC)
-    # isoformat() is YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00 here, and the fastest way to print it.
-    text = value.isoformat()
-    return text[:23] + "Z" if value.microsecond else text[:19] + "Z"
+    if value.microsecond:
+        return value.isoformat(timespec="milliseconds")[:23] + "Z"
+    # %-formatting costs a third less than isoformat() (which adds the offset) and f-strings.
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (  # noqa: UP031
+        value.year, value.month, value.day, value.hour, value.minute, value.second)
 
 
 def _integer_text(value: Any) -> str:
