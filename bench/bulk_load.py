@@ -32,7 +32,18 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from iamd.domain.entities import Group, ManagedPolicy, PolicyVersion, PrincipalKind, User
@@ -148,6 +159,7 @@ class Loader:
             for table, rows in batches:
                 written += self._insert(connection, table, rows)
             if bump:
+                recount(connection, self._account)
                 bump_version(connection, self._account)
         self.rows += written
         elapsed = time.perf_counter() - started
@@ -185,6 +197,18 @@ def transaction(connection: Connection, sqlite: bool) -> Iterator[None]:
         connection.exec_driver_sql("ROLLBACK")
         raise
     connection.exec_driver_sql("COMMIT")
+
+
+def recount(connection: Connection, account_id: str) -> None:
+    """The account's entity counts (what quota checks read), from its rows as loaded."""
+    counts = schema.entity_counts
+    connection.execute(delete(counts).where(counts.c.account_id == account_id))
+    for table in schema.COUNTED_TABLES:
+        connection.execute(insert(counts).from_select(
+            ["account_id", "kind", "count"],
+            select(table.c.account_id, literal(table.name), func.count())
+            .where(table.c.account_id == account_id).group_by(table.c.account_id),
+        ))
 
 
 def bump_version(connection: Connection, account_id: str) -> None:
@@ -232,7 +256,7 @@ def load(url: str, account_id: str, users: int, policies: int, groups: int, batc
             (schema.policies, map(to_row, made_policies)),
             (schema.policy_versions, map(to_row, loader.versions(made_policies))),
         ])
-        loader.write("attachments and account version",
+        loader.write("attachments, entity counts and account version",
                      [(schema.attachments, loader.attachments(made_users, made_policies))],
                      bump=True)
         analyze(engine, url)

@@ -10,7 +10,8 @@ import pytest
 from iamd.domain import errors
 from iamd.domain.entities import ConsoleSession, UsedPassword
 from iamd.domain.quotas import Quotas
-from iamd.service.iam import access_keys, users
+from iamd.service import accounts
+from iamd.service.iam import access_keys, account, users
 
 from .conftest import ACCOUNT, NOW, Callers
 
@@ -166,3 +167,33 @@ def test_another_accounts_policy_cannot_be_attached(callers: Callers) -> None:
         users.put_user_permissions_boundary(
             env, root, "hal", "arn:aws:iam::210987654321:policy/Theirs"
         )
+
+
+def test_the_user_quota_follows_creates_deletes_and_failed_creates(callers: Callers) -> None:
+    """Quotas read the account's kept count (entity_counts): every way a user comes or goes
+    moves it, and a refused create does not."""
+    env = replace(callers.env, quotas=Quotas(users_per_account=3))
+    root = callers.root()
+    users.create_user(env, root, "a")
+    users.create_user(env, root, "b")
+    with pytest.raises(errors.EntityAlreadyExists):  # below the quota: the insert is refused
+        users.create_user(env, root, "A")
+    users.create_user(env, root, "c")
+    with pytest.raises(errors.LimitExceeded):
+        users.create_user(env, root, "d")
+    users.delete_user(env, root, "a")
+    users.create_user(env, root, "d")
+    with env.store.read() as tx:
+        assert tx.count(users.User, ACCOUNT) == 3
+        assert tx.count(users.User, ACCOUNT, path="/") == 3  # counted row by row: the same
+    assert account.get_account_summary(env, root)["Users"] == 3
+
+
+def test_a_deleted_account_leaves_no_count_behind(callers: Callers) -> None:
+    root = callers.root()
+    for name in ("a", "b"):
+        users.create_user(callers.env, root, name)
+    accounts.delete_account(callers.env, ACCOUNT)
+    accounts.create_account(callers.env, account_id=ACCOUNT)
+    with callers.env.store.read() as tx:
+        assert tx.count(users.User, ACCOUNT) == 0

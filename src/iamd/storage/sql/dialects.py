@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple, cast
 
 import psycopg
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
@@ -111,6 +113,22 @@ class Driver:
             # The text form SQLAlchemy's SQLite DateTime uses: naive UTC, sortable.
             return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
         return value
+
+    def add_or_increase(self, table: Table, keys: tuple[str, ...], amount: str) -> Build:
+        """INSERT a row, or, when one with the same ``keys`` is there, add the new row's
+        ``amount`` column to its own (SQLite and PostgreSQL spell this alike, through their
+        own SQLAlchemy dialects)."""
+        dialect = sqlite_dialect if self._sqlite else postgresql
+
+        def build() -> ClauseElement:
+            statement = dialect.insert(table)
+            upsert: ClauseElement = statement.on_conflict_do_update(
+                index_elements=[table.c[key] for key in keys],
+                set_={amount: table.c[amount] + statement.excluded[amount]},
+            )
+            return upsert
+
+        return build
 
     # -- transactions --------------------------------------------------------------------
     def begin(self, raw: Any, *, write: bool) -> None:

@@ -36,8 +36,9 @@ def current(url: str) -> str | None:
         engine.dispose()
 
 
-def upgrade(url: str) -> tuple[str | None, str | None]:
-    """Apply pending migrations; returns (revision before, revision after)."""
+def upgrade(url: str, target: str = "head") -> tuple[str | None, str | None]:
+    """Apply pending migrations (up to ``target``); returns (revision before, revision
+    after)."""
     config = _config()
     engine = make_engine(url)
     try:
@@ -48,7 +49,7 @@ def upgrade(url: str) -> tuple[str | None, str | None]:
             try:
                 before = MigrationContext.configure(connection).get_current_revision()
                 config.attributes["connection"] = connection
-                command.upgrade(config, "head")
+                command.upgrade(config, target)
                 connection.commit()
                 after = MigrationContext.configure(connection).get_current_revision()
             finally:

@@ -326,3 +326,18 @@ service_credentials = Table(
     _when("created"),
     UniqueConstraint("service_name", name="uq_service_credentials_service_name"),
 )
+
+
+# How many rows of each of COUNTED_TABLES an account holds, kept by the store's add and
+# remove: a quota check reads one row instead of counting the account's users or roles.
+entity_counts = Table(
+    "entity_counts",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("kind", String(64), primary_key=True),  # the counted table's name
+    Column("count", Integer, nullable=False),
+)
+
+# The tables whose quota is per account (see Quotas): users, groups, roles, ...
+COUNTED_TABLES = (users, groups, roles, instance_profiles, policies, server_certificates,
+                  oidc_providers, saml_providers, mfa_devices)

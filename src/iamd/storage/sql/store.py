@@ -32,6 +32,7 @@ from .dialects import DISCONNECT_ERRORS, INTEGRITY_ERRORS, Build, Driver, make_e
 from .rows import from_row, from_rows, table_of, to_row
 
 _ACCOUNT_TABLES = [table for table in s.metadata.sorted_tables if table is not s.accounts]
+_COUNTED = frozenset(s.COUNTED_TABLES)
 _LIKE_ESCAPE = "!"
 
 
@@ -97,7 +98,13 @@ class SqlTransaction:
 
     # -- generic entity tables -------------------------------------------------------------
     def add(self, entity: object) -> None:
-        self._insert(table_of(type(entity)), to_row(entity))
+        table = table_of(type(entity))
+        row = to_row(entity)
+        self._insert(table, row)
+        if table in _COUNTED:
+            self._run("count_one_more", self._driver.add_or_increase(
+                s.entity_counts, ("account_id", "kind"), "count"),
+                account_id=row["account_id"], kind=table.name, count=1)
 
     def replace(self, entity: object) -> None:
         table = table_of(type(entity))
@@ -112,6 +119,17 @@ class SqlTransaction:
 
     def remove(self, kind: type, entity_id: str) -> None:
         table = table_of(kind)
+        if table in _COUNTED:  # before the row goes: its account is read from it
+            c = s.entity_counts
+            self._run(
+                f"count_one_less:{table.name}",
+                lambda: update(c).where(
+                    c.c.kind == table.name,
+                    c.c.account_id == select(table.c.account_id).where(
+                        table.c.id == bindparam("w_id")).scalar_subquery(),
+                ).values(count=c.c.count - 1),
+                w_id=entity_id,
+            )
         self._run(f"remove:{table.name}", lambda: delete(table).where(*_where(table, ["id"])),
                   w_id=entity_id)
 
@@ -144,6 +162,15 @@ class SqlTransaction:
 
     def count(self, kind: type, account_id: str, **equal: Any) -> int:
         table = table_of(kind)
+        if not equal and table in _COUNTED:
+            c = s.entity_counts
+            kept = self._scalars(
+                f"counted:{table.name}",
+                lambda: select(c.c.count).where(c.c.kind == table.name,
+                                                *_where(c, ["account_id"])),
+                w_account_id=account_id,
+            )
+            return int(kept[0]) if kept else 0
         names = ["account_id", *sorted(equal)]
         nulls = [name for name in names if equal.get(name, "") is None]
         values = [name for name in names if name not in nulls]
