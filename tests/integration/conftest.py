@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ import boto3
 import psycopg
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from iamd import bootstrap
 from iamd.server.logs import REQUEST_LINE_DELAY_SECONDS
@@ -239,3 +240,25 @@ def fresh_database(backend: str, tmp_path: Path) -> Iterator[Database]:
     database = Database.create(backend, tmp_path)
     yield database
     database.drop()
+
+
+def fails(code: str | set[str], call: Callable[..., Any], **params: Any) -> str:
+    """Call, expect the AWS error ``code`` (or one of them) with a message; the message."""
+    with pytest.raises(ClientError) as raised:
+        call(**params)
+    error = raised.value.response["Error"]
+    assert error["Code"] in ({code} if isinstance(code, str) else code), error
+    assert error["Message"]
+    return str(error["Message"])
+
+
+def credentials_client(server: Server, credentials: Mapping[str, Any], service: str = "iam",
+                       config: Config = NO_RETRIES) -> Any:
+    """A boto3 client signing with credentials as AWS returns them (AccessKeyId,
+    SecretAccessKey, and SessionToken for temporary ones)."""
+    return boto3.client(
+        service, endpoint_url=server.endpoint, config=config,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials.get("SessionToken"),
+    )

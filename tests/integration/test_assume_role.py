@@ -9,12 +9,10 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError
 
-from .conftest import AWS_CLI, NO_RETRIES, Account, Server, new_account
+from .conftest import AWS_CLI, Account, Server, credentials_client, fails, new_account
 
 UNVALIDATED = Config(retries={"max_attempts": 1, "mode": "standard"}, region_name="us-east-1",
                      parameter_validation=False)
@@ -35,24 +33,6 @@ def trust(principal: Any, **condition: Any) -> str:
         statement["Condition"] = condition
     return document(statement)
 
-
-def client(server: Server, service: str, credentials: dict[str, str],
-           config: Config = NO_RETRIES) -> Any:
-    """A boto3 client signing with these credentials (with a session token when present)."""
-    return boto3.client(
-        service, endpoint_url=server.endpoint, config=config,
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials.get("SessionToken"),
-    )
-
-
-def fails(code: str, call: Any, **params: Any) -> str:
-    with pytest.raises(ClientError) as raised:
-        call(**params)
-    error = raised.value.response["Error"]
-    assert error["Code"] == code, error
-    return str(error["Message"])
 
 
 def make_role(account: Account, name: str, trust_policy: str, *actions: str) -> str:
@@ -109,7 +89,7 @@ def test_aws_cli_assume_role_gives_credentials_boto3_and_the_cli_use(account: Ac
     credentials = assumed["Credentials"]
     assert credentials["AccessKeyId"].startswith("ASIA")
 
-    iam = client(server, "iam", credentials)
+    iam = credentials_client(server, credentials, "iam")
     assert "Users" in iam.list_users()  # the role's permission
     fails("AccessDenied", iam.create_user, UserName="nope")  # and nothing more
     identity = aws(server, "sts", "get-caller-identity", env=key_env(credentials))
@@ -147,9 +127,9 @@ def test_cross_account_role_with_an_external_id(account: Account) -> None:
                     trust({"AWS": f"arn:aws:iam::{other.id}:root"},
                           StringEquals={"sts:ExternalId": "agreed-id"}),
                     "iam:ListRoles")
-    allowed = client(server, "sts", make_user(other, "carol", allow("sts:AssumeRole",
-                                                                    resource=arn)))
-    unallowed = client(server, "sts", make_user(other, "dave"))
+    carol = make_user(other, "carol", allow("sts:AssumeRole", resource=arn))
+    allowed = credentials_client(server, carol, "sts")
+    unallowed = credentials_client(server, make_user(other, "dave"), "sts")
     denial = (f"User: arn:aws:iam::{other.id}:user/carol is not authorized to perform: "
               f"sts:AssumeRole on resource: {arn}")
 
@@ -162,9 +142,9 @@ def test_cross_account_role_with_an_external_id(account: Account) -> None:
 
     credentials = allowed.assume_role(RoleArn=arn, RoleSessionName="s1",
                                       ExternalId="agreed-id")["Credentials"]
-    identity = client(server, "sts", credentials).get_caller_identity()
+    identity = credentials_client(server, credentials, "sts").get_caller_identity()
     assert identity["Account"] == account.id
-    iam = client(server, "iam", credentials)
+    iam = credentials_client(server, credentials, "iam")
     assert [role["RoleName"] for role in iam.list_roles()["Roles"]] == ["partner"]  # A's roles
     fails("AccessDenied", iam.list_users)  # the role's permissions and nothing more
 
@@ -173,11 +153,11 @@ def test_a_session_policy_can_only_narrow(account: Account) -> None:
     server = account.server
     arn = make_role(account, "broad", trust({"AWS": f"arn:aws:iam::{account.id}:user/erin"}),
                     "iam:ListUsers", "iam:ListRoles")
-    sts = client(server, "sts", make_user(account, "erin"))
+    sts = credentials_client(server, make_user(account, "erin"), "sts")
     answer = sts.assume_role(RoleArn=arn, RoleSessionName="narrow",
                              Policy=document(allow("iam:ListRoles", "iam:CreateUser")))
     assert 0 < answer["PackedPolicySize"] <= 100
-    iam = client(server, "iam", answer["Credentials"])
+    iam = credentials_client(server, answer["Credentials"], "iam")
     iam.list_roles()
     fails("AccessDenied", iam.list_users)  # narrowed away
     fails("AccessDenied", iam.create_user, UserName="x")  # never the role's
@@ -186,13 +166,14 @@ def test_a_session_policy_can_only_narrow(account: Account) -> None:
 def test_a_tampered_session_token_is_refused(account: Account) -> None:
     server = account.server
     arn = make_role(account, "sealed", trust({"AWS": f"arn:aws:iam::{account.id}:user/fay"}))
-    sts = client(server, "sts", make_user(account, "fay"))
+    sts = credentials_client(server, make_user(account, "fay"), "sts")
     credentials = sts.assume_role(RoleArn=arn, RoleSessionName="s1")["Credentials"]
     token = credentials["SessionToken"]
     tampered = {**credentials, "SessionToken": token[:20] + ("A" if token[20] != "A" else "B")
                 + token[21:]}
-    fails("InvalidClientTokenId", client(server, "sts", tampered).get_caller_identity)
-    assert client(server, "sts", credentials).get_caller_identity()["Arn"].endswith("/s1")
+    fails("InvalidClientTokenId", credentials_client(server, tampered, "sts").get_caller_identity)
+    session_sts = credentials_client(server, credentials, "sts")
+    assert session_sts.get_caller_identity()["Arn"].endswith("/s1")
 
 
 @pytest.mark.parametrize(
@@ -221,7 +202,7 @@ def test_bad_input_gets_awss_errors(
 ) -> None:
     server = account.server
     arn = make_role(account, "target", trust({"AWS": f"arn:aws:iam::{account.id}:user/gus"}))
-    sts = client(server, "sts", make_user(account, "gus"), UNVALIDATED)
+    sts = credentials_client(server, make_user(account, "gus"), "sts", UNVALIDATED)
     got = fails(code, sts.assume_role, **{"RoleArn": arn, "RoleSessionName": "s1", **params})
     if message is not None:
         assert got == message

@@ -6,24 +6,14 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
 
 import png
 import pyotp
-import pytest
-from botocore.exceptions import ClientError
 
-from .conftest import Account
+from .conftest import Account, fails
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
-
-def fails(code: str, call: Any, **params: Any) -> str:
-    with pytest.raises(ClientError) as raised:
-        call(**params)
-    error = raised.value.response["Error"]
-    assert error["Code"] == code, error
-    return str(error["Message"])
 
 
 def current_pair(seed: str) -> tuple[str, str]:

@@ -5,13 +5,9 @@ commands), on both backends: what the wire really carries and what boto3 really 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
-import pytest
-from botocore.exceptions import ClientError
-
-from .conftest import Account
+from .conftest import Account, fails
 
 TRUST = {
     "Version": "2012-10-17",
@@ -28,15 +24,6 @@ def document(*actions: str, resource: str | list[str] = "*",
         statement["Condition"] = condition
     return {"Version": "2012-10-17", "Statement": [statement]}
 
-
-def fails(code: str, call: Callable[..., Any], **params: Any) -> str:
-    """Call, expect the AWS error ``code`` with a message; return the message."""
-    with pytest.raises(ClientError) as raised:
-        call(**params)
-    error = raised.value.response["Error"]
-    assert error["Code"] == code, error
-    assert error["Message"]
-    return str(error["Message"])
 
 
 def tag_dict(tags: list[dict[str, str]]) -> dict[str, str]:

@@ -7,31 +7,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
-from .conftest import Account
+from .conftest import Account, fails
 
 PEM = serialization.Encoding.PEM
 
-
-def fails(code: str, call: Callable[..., Any], **params: Any) -> str:
-    """Call, expect the AWS error ``code`` with a message; return the message."""
-    with pytest.raises(ClientError) as raised:
-        call(**params)
-    error = raised.value.response["Error"]
-    assert error["Code"] == code, error
-    assert error["Message"]
-    return str(error["Message"])
 
 
 def tag_dict(tags: list[dict[str, str]]) -> dict[str, str]:

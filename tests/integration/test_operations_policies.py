@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import Account, new_account
+from .conftest import Account, fails, new_account
 
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
@@ -30,15 +29,6 @@ def document(*actions: str, resource: str | list[str] = "*",
         statement["Condition"] = condition
     return {"Version": "2012-10-17", "Statement": [statement]}
 
-
-def fails(code: str | set[str], call: Callable[..., Any], **params: Any) -> str:
-    """Call, expect the AWS error ``code`` (or one of them) with a message; the message."""
-    with pytest.raises(ClientError) as raised:
-        call(**params)
-    error = raised.value.response["Error"]
-    assert error["Code"] in ({code} if isinstance(code, str) else code), error
-    assert error["Message"]
-    return str(error["Message"])
 
 
 def full_result(client: Any, operation: str, page_size: int, **params: Any) -> dict[str, Any]:

@@ -5,28 +5,16 @@ permission paths, and a password that never comes back."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
 
 import boto3
-import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError
 
-from .conftest import NO_RETRIES, Account
+from .conftest import NO_RETRIES, Account, fails
 
 CHANGE_OWN = "arn:aws:iam::aws:policy/IAMUserChangePassword"
 FIRST = "First-Password-1"
 SECOND = "Second-Password-2"
 
-
-def fails(code: str, call: Callable[..., Any], **params: Any) -> str:
-    """Call, expect the AWS error ``code``; return its message."""
-    with pytest.raises(ClientError) as raised:
-        call(**params)
-    error = raised.value.response["Error"]
-    assert error["Code"] == code, error
-    return str(error["Message"])
 
 
 def test_password_policy_enforced_with_awss_messages(account: Account) -> None:

@@ -12,11 +12,10 @@ import subprocess
 import time
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import IAMD, NO_RETRIES, Account, Server, new_account
+from .conftest import IAMD, Account, Server, credentials_client, new_account
 
 LAMBDA = "lambda.amazonaws.com"
 
@@ -39,16 +38,9 @@ def register(server: Server, name: str) -> tuple[str, str]:
     return key_id.group(1), secret.group(1)
 
 
-def client(server: Server, service: str, key_id: str, secret: str,
-           token: str | None = None) -> Any:
-    return boto3.client(service, endpoint_url=server.endpoint, aws_access_key_id=key_id,
-                        aws_secret_access_key=secret, aws_session_token=token,
-                        config=NO_RETRIES)
-
-
-def session_client(server: Server, credentials: dict[str, Any], service: str = "iam") -> Any:
-    return client(server, service, credentials["AccessKeyId"], credentials["SecretAccessKey"],
-                  credentials["SessionToken"])
+def client(server: Server, service: str, key_id: str, secret: str) -> Any:
+    return credentials_client(server, {"AccessKeyId": key_id, "SecretAccessKey": secret},
+                              service)
 
 
 def trust(principal: dict[str, str]) -> str:
@@ -87,10 +79,10 @@ def test_a_registered_service_assumes_the_roles_that_trust_it(account: Account) 
         other_role = role_with(account, "instance", {"Service": "ec2.amazonaws.com"},
                                "iam:ListUsers")
         assumed = sts.assume_role(RoleArn=function_role, RoleSessionName="invocation")
-        role_iam = session_client(server, assumed["Credentials"])
+        role_iam = credentials_client(server, assumed["Credentials"])
         role_iam.list_users()  # the role's permissions...
         assert code(role_iam.create_user, UserName="nope") == "AccessDenied"  # ...and no more
-        identity = session_client(server, assumed["Credentials"], "sts").get_caller_identity()
+        identity = credentials_client(server, assumed["Credentials"], "sts").get_caller_identity()
         assert identity["Arn"] == f"arn:aws:sts::{account.id}:assumed-role/function/invocation"
         assert code(sts.assume_role, RoleArn=other_role, RoleSessionName="denied") == "AccessDenied"
 
@@ -105,7 +97,7 @@ def test_a_registered_service_assumes_the_roles_that_trust_it(account: Account) 
         foreign_role = role_with(elsewhere, "function", {"Service": LAMBDA}, "iam:ListUsers")
         foreign = sts.assume_role(RoleArn=foreign_role, RoleSessionName="invocation")
         assert foreign["AssumedRoleUser"]["Arn"].startswith(f"arn:aws:sts::{elsewhere.id}:")
-        session_client(server, foreign["Credentials"]).list_users()
+        credentials_client(server, foreign["Credentials"]).list_users()
 
         # The aws CLI, with the service's key.
         cli = account.aws("sts", "assume-role", "--role-arn", function_role,
@@ -149,7 +141,7 @@ def test_revoke_sessions_refuses_older_sessions_of_the_role(account: Account) ->
     role_arn = role_with(account, "worker", {"AWS": f"arn:aws:iam::{account.id}:user/alice"},
                          "iam:ListUsers")
     earlier = sts.assume_role(RoleArn=role_arn, RoleSessionName="before")["Credentials"]
-    before = session_client(server, earlier)
+    before = credentials_client(server, earlier)
     before.list_users()
 
     done = iamd(server, "role", "revoke-sessions", "--account-id", account.id,
@@ -163,11 +155,11 @@ def test_revoke_sessions_refuses_older_sessions_of_the_role(account: Account) ->
     assert document["Statement"][0]["Condition"] == {
         "DateLessThan": {"aws:TokenIssueTime": cutoff.group(1)}}
     # Who it is can still be asked (GetCallerIdentity needs no permission).
-    assert session_client(server, earlier, "sts").get_caller_identity()["Arn"].endswith(
+    assert credentials_client(server, earlier, "sts").get_caller_identity()["Arn"].endswith(
         "worker/before")
 
     time.sleep(1.1)  # issue times are whole seconds; the cut-off is the next one
-    after = session_client(server, sts.assume_role(
+    after = credentials_client(server, sts.assume_role(
         RoleArn=role_arn, RoleSessionName="after")["Credentials"])
     after.list_users()
 

@@ -12,15 +12,8 @@ import boto3
 import pyotp
 from botocore.config import Config
 
-from .conftest import Account, new_account
-from .test_temporary_credentials import (
-    ALLOW_ALL,
-    aws_with_token,
-    enable_device,
-    fails,
-    session_client,
-    user_keys,
-)
+from .conftest import Account, credentials_client, fails, new_account
+from .test_temporary_credentials import ALLOW_ALL, aws_with_token, enable_device, user_keys
 
 # AWS's documented policy (IAM User Guide, "Allows MFA-authenticated IAM users to manage
 # their own MFA device"): deny everything but managing one's MFA unless MFA was used.
@@ -70,16 +63,17 @@ def test_deny_unless_mfa_blocks_keys_and_plain_sessions_and_codes_work_once(
 
     # A session without MFA: IAM refuses its token; the policy denies what STS allows it.
     plain = sts.get_session_token()["Credentials"]
-    fails("InvalidClientTokenId", session_client(account, plain).list_users)
-    fails("AccessDenied", session_client(account, plain, "sts").assume_role,
+    fails("InvalidClientTokenId", credentials_client(account.server, plain).list_users)
+    fails("AccessDenied", credentials_client(account.server, plain, "sts").assume_role,
           RoleArn=role, RoleSessionName="ses")
 
     # A session with a valid code: the deny no longer applies.
     code = code_at(seed, step)
     mfa = sts.get_session_token(SerialNumber=serial, TokenCode=code)["Credentials"]
-    names = [user["UserName"] for user in session_client(account, mfa).list_users()["Users"]]
+    mfa_iam = credentials_client(account.server, mfa)
+    names = [user["UserName"] for user in mfa_iam.list_users()["Users"]]
     assert names == ["alice"]
-    assumed = session_client(account, mfa, "sts").assume_role(RoleArn=role,
+    assumed = credentials_client(account.server, mfa, "sts").assume_role(RoleArn=role,
                                                               RoleSessionName="ses")
     assert assumed["AssumedRoleUser"]["Arn"] == (
         f"arn:aws:sts::{account.id}:assumed-role/admin/ses")
@@ -120,11 +114,12 @@ def test_federation_tokens_narrow_the_user_with_boto3_and_the_cli(account: Accou
                                      "FederatedUserId": f"{account.id}:bob@example.com"}
     assert 0 < made["PackedPolicySize"] <= 100
     assert made["Credentials"]["AccessKeyId"].startswith("ASIA")
-    federated = session_client(account, made["Credentials"], "sts")
+    federated = credentials_client(account.server, made["Credentials"], "sts")
     assert federated.get_caller_identity()["Arn"] == arn
     assert fails("AccessDenied", federated.get_access_key_info, AccessKeyId=key_id) == (
         "Cannot call GetAccessKeyInfo with session credentials")
-    fails("InvalidClientTokenId", session_client(account, made["Credentials"]).list_users)
+    federated_iam = credentials_client(account.server, made["Credentials"])
+    fails("InvalidClientTokenId", federated_iam.list_users)
 
     done = account.aws("sts", "get-federation-token", "--name", "carol", "--policy-arns",
                        "arn=arn:aws:iam::aws:policy/IAMReadOnlyAccess", key_id=key_id,

@@ -14,39 +14,19 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-import boto3
 import botocore.auth
 import botocore.awsrequest
 import botocore.credentials
 import pyotp
 import pytest
-from botocore.config import Config
-from botocore.exceptions import ClientError
 
-from .conftest import AWS_CLI, NO_RETRIES, Account
+from .conftest import AWS_CLI, Account, credentials_client, fails
 
 ALLOW_ALL = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 DENY_ALL = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Deny", "Action": "*", "Resource": "*"}]})
 
-
-def fails(code: str, call: Any, **params: Any) -> str:
-    with pytest.raises(ClientError) as raised:
-        call(**params)
-    error = raised.value.response["Error"]
-    assert error["Code"] == code, error
-    return str(error["Message"])
-
-
-def session_client(account: Account, credentials: dict[str, Any], service: str = "iam",
-                   config: Config = NO_RETRIES) -> Any:
-    return boto3.client(
-        service, endpoint_url=account.server.endpoint,
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"], config=config,
-    )
 
 
 def user_keys(account: Account, name: str, *documents: str) -> tuple[str, str]:
@@ -83,7 +63,8 @@ def test_session_credentials_call_sts_and_with_mfa_iam(account: Account) -> None
 
     plain = sts.get_session_token(DurationSeconds=900)["Credentials"]
     assert plain["AccessKeyId"].startswith("ASIA")
-    plain_sts, plain_iam = session_client(account, plain, "sts"), session_client(account, plain)
+    plain_sts = credentials_client(account.server, plain, "sts")
+    plain_iam = credentials_client(account.server, plain)
     assert plain_sts.get_caller_identity()["Arn"] == arn
     message = fails("InvalidClientTokenId", plain_iam.list_users)
     assert message.startswith("The security token included in the request is invalid")
@@ -93,10 +74,10 @@ def test_session_credentials_call_sts_and_with_mfa_iam(account: Account) -> None
         "Cannot call GetAccessKeyInfo with session credentials")
 
     mfa = sts.get_session_token(SerialNumber=serial, TokenCode=current_code(seed))["Credentials"]
-    mfa_iam = session_client(account, mfa)
+    mfa_iam = credentials_client(account.server, mfa)
     assert [user["UserName"] for user in mfa_iam.list_users()["Users"]] == ["alice"]
     mfa_iam.create_user(UserName="made-with-mfa")
-    assert session_client(account, mfa, "sts").get_caller_identity()["Arn"] == arn
+    assert credentials_client(account.server, mfa, "sts").get_caller_identity()["Arn"] == arn
 
 
 def presigned_get(account: Account, credentials: dict[str, Any], form: dict[str, str]) -> str:
@@ -114,7 +95,7 @@ def test_presigned_urls_carry_the_session_token(account: Account) -> None:
     credentials = account.client(key_id, secret, "sts").get_session_token()["Credentials"]
     alice = f"<Arn>arn:aws:iam::{account.id}:user/alice</Arn>"
     # boto3's presigned URL signs the operation's own method (POST for the Query API).
-    url = session_client(account, credentials, "sts").generate_presigned_url(
+    url = credentials_client(account.server, credentials, "sts").generate_presigned_url(
         "get_caller_identity", ExpiresIn=300)
     assert "X-Amz-Security-Token=" in url
     with urllib.request.urlopen(urllib.request.Request(url, b"", method="POST")) as response:
@@ -141,7 +122,8 @@ def test_tampered_and_borrowed_tokens_are_refused(account: Account) -> None:
     for forged in ({**first, "SessionToken": flipped},
                    {**second, "SessionToken": token},  # another session's key and secret
                    {**first, "SessionToken": "not-a-token"}):
-        fails("InvalidClientTokenId", session_client(account, forged, "sts").get_caller_identity)
+        forged_sts = credentials_client(account.server, forged, "sts")
+        fails("InvalidClientTokenId", forged_sts.get_caller_identity)
     # The key id without its token is no credential at all.
     fails("InvalidClientTokenId",
           account.client(first["AccessKeyId"], first["SecretAccessKey"], "sts")
@@ -160,10 +142,10 @@ def test_caller_identity_for_every_credential_even_under_deny_all(account: Accou
     expected = [
         (account.client(service="sts"), f"arn:aws:iam::{account.id}:root", account.id),
         (sts, alice, None),
-        (session_client(account, session, "sts"), alice, None),
-        (session_client(account, root_session, "sts"), f"arn:aws:iam::{account.id}:root",
+        (credentials_client(account.server, session, "sts"), alice, None),
+        (credentials_client(account.server, root_session, "sts"), f"arn:aws:iam::{account.id}:root",
          account.id),
-        (session_client(account, federated["Credentials"], "sts"),
+        (credentials_client(account.server, federated["Credentials"], "sts"),
          f"arn:aws:sts::{account.id}:federated-user/bob", f"{account.id}:bob"),
     ]
     for client, arn, user_id in expected:
@@ -191,7 +173,7 @@ def test_a_deleted_user_ends_its_sessions(account: Account) -> None:
     iam.delete_user_policy(UserName="alice", PolicyName="p0")
     iam.delete_user(UserName="alice")
     for credentials in (session, federated):
-        fails("InvalidClientTokenId", session_client(account, credentials, "sts")
+        fails("InvalidClientTokenId", credentials_client(account.server, credentials, "sts")
               .get_caller_identity)
 
 
